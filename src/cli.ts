@@ -1,0 +1,137 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ExitCode, FailoverError, errorMessage, type ExitCodeValue } from './errors.js';
+import { printError } from './ui/report.js';
+import { toolVersion } from './version.js';
+
+/**
+ * The commander program. Commands are lazy-imported so that `validate` does
+ * not pay for loading kafkajs, and each command module exports one async
+ * function: options in, exit code out.
+ */
+export function buildProgram(): Command {
+  const program = new Command('failover')
+    .description('Kafka failover drills and promotion runbooks')
+    .version(toolVersion, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(str) });
+
+  // -- commands: validate, schema (runbook) --
+
+  // -- commands: check (gates) --
+
+  // -- commands: plan, promote, revert, continue-forward, status, transcript (actions) --
+
+  // -- commands: drill --
+
+  const lab = program.command('lab').description('the local two-cluster lab (east, west, MirrorMaker 2)');
+  const dirOpt = () => new Option('--dir <dir>', 'lab state folder').default('.lab');
+  lab
+    .command('up')
+    .description('start east, west and MirrorMaker 2 (reuses a running lab)')
+    .option('--kafka <version>', 'Kafka version to run (Maven resolves the jars)')
+    .option('--secure', 'SASL/SCRAM-SHA-256 and the StandardAuthorizer')
+    .option('--east-port <port>', 'east client port', parsePort, 19092)
+    .option('--west-port <port>', 'west client port', parsePort, 29092)
+    .option('--topics <list>', 'comma-separated topics to mirror')
+    .option('--groups <list>', 'comma-separated groups to checkpoint')
+    .option('--json', 'print the lab description as JSON')
+    .addOption(dirOpt())
+    .action(async (opts) => {
+      const { labUp } = await import('./commands/lab.js');
+      setExit(await labUp(opts));
+    });
+  lab
+    .command('down')
+    .description('stop the lab')
+    .option('--purge', 'also delete its data')
+    .addOption(dirOpt())
+    .action(async (opts) => {
+      const { labDown } = await import('./commands/lab.js');
+      setExit(await labDown(opts));
+    });
+  lab
+    .command('status')
+    .description('processes, ports, cluster ids, heartbeat age each way')
+    .option('--json', 'one JSON document on stdout')
+    .addOption(dirOpt())
+    .action(async (opts) => {
+      const { labStatus } = await import('./commands/lab.js');
+      setExit(await labStatus(opts));
+    });
+  for (const [name, desc] of [
+    ['kill', 'SIGKILL a lab process (east, west or mm2)'],
+    ['pause', 'SIGSTOP a broker (east or west)'],
+    ['resume', 'SIGCONT a paused broker'],
+  ] as const) {
+    lab
+      .command(name)
+      .description(desc)
+      .argument('<name>', name === 'kill' ? 'east | west | mm2' : 'east | west')
+      .addOption(dirOpt())
+      .action(async (target: string, opts) => {
+        const { labSignal } = await import('./commands/lab.js');
+        setExit(await labSignal(name, target, opts));
+      });
+  }
+  lab
+    .command('logs')
+    .description('print the log of a lab process')
+    .argument('<name>', 'east | west | mm2')
+    .option('-n, --lines <n>', 'last N lines', (v) => Number.parseInt(v, 10), 100)
+    .addOption(dirOpt())
+    .action(async (target: string, opts) => {
+      const { labLogs } = await import('./commands/lab.js');
+      setExit(await labLogs(target, opts));
+    });
+
+  return program;
+}
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    throw new FailoverError(`not a port: ${v}`, { hint: 'give a whole number from 1 to 65535' });
+  }
+  return n;
+}
+
+let exitCode: ExitCodeValue = ExitCode.ok;
+function setExit(code: ExitCodeValue): void {
+  exitCode = code;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  let interrupted = false;
+  process.on('SIGINT', () => {
+    // A second Ctrl-C ends at once; the first lets an action write its transcript.
+    if (interrupted) process.exit(ExitCode.interrupted);
+    interrupted = true;
+    process.exitCode = ExitCode.interrupted;
+  });
+  try {
+    await buildProgram().parseAsync(argv);
+    process.exitCode = exitCode;
+  } catch (e) {
+    process.exitCode = exitCodeFor(e);
+  }
+  // Leftover sockets (a paused broker) must not keep the process alive.
+  const code = Number(process.exitCode ?? 0);
+  setImmediate(() => process.exit(code)).unref();
+  await new Promise((r) => setTimeout(r, 50).unref());
+  process.exit(code);
+}
+
+function exitCodeFor(e: unknown): ExitCodeValue {
+  if (e instanceof CommanderError) {
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.ok;
+    return ExitCode.usage;
+  }
+  if (e instanceof FailoverError) {
+    if (!e.reported) printError(e.message, e.hint);
+    return e.exitCode;
+  }
+  printError(`internal error: ${errorMessage(e)}`, 'this is a bug in failover; please report it with the command you ran');
+  if (process.env.FAILOVER_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+  return 1;
+}

@@ -1,0 +1,28 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/integration/globalSetup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          // One lab, shared; files run one at a time because some of them
+          // kill or pause a broker and restore it before they end.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
