@@ -1,0 +1,113 @@
+import type { KafkaConnection } from './connection.js';
+
+export interface RawRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  timestamp: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, Buffer>;
+}
+
+export interface PartitionEnds {
+  partition: number;
+  earliest: number;
+  latest: number;
+}
+
+/** Earliest and latest offsets of every partition of `topics`, in one round trip per cluster per kind. */
+export async function partitionEnds(conn: KafkaConnection, topics: string[]): Promise<Map<string, PartitionEnds[]>> {
+  const out = new Map<string, PartitionEnds[]>();
+  if (topics.length === 0) return out;
+  const admin = await conn.admin();
+  await Promise.all(
+    topics.map(async (topic) => {
+      const offs = await conn.call(`offsets of ${topic}`, () => admin.fetchTopicOffsets(topic));
+      out.set(
+        topic,
+        offs
+          .map((o) => ({ partition: o.partition, earliest: Number(o.low), latest: Number(o.high) }))
+          .sort((a, b) => a.partition - b.partition),
+      );
+    }),
+  );
+  return out;
+}
+
+/**
+ * Reads records of one topic without a consumer group (internal topics must
+ * not gain a group just because we looked): a plain Fetch to each leader.
+ * `from(partition, ends)` picks the start offset; reading stops at the end
+ * offset seen when the read began.
+ */
+export async function readTopic(
+  conn: KafkaConnection,
+  topic: string,
+  opts: { from?: (p: PartitionEnds) => number; maxRecords?: number; partitions?: number[] } = {},
+): Promise<RawRecord[]> {
+  const cluster = await conn.rawCluster();
+  await conn.call(`metadata of ${topic}`, async () => {
+    await cluster.addMultipleTargetTopics([topic]);
+    await cluster.refreshMetadata();
+  });
+  const ends = (await partitionEnds(conn, [topic])).get(topic) ?? [];
+  const meta = cluster.findTopicPartitionMetadata(topic);
+  const leaderOf = new Map(meta.map((m) => [m.partitionId, m.leader]));
+  const maxRecords = opts.maxRecords ?? Number.POSITIVE_INFINITY;
+  const records: RawRecord[] = [];
+  const wanted = ends.filter((e) => !opts.partitions || opts.partitions.includes(e.partition));
+  await Promise.all(
+    wanted.map(async (e) => {
+      let next = Math.max(e.earliest, opts.from ? opts.from(e) : e.earliest);
+      const leader = leaderOf.get(e.partition);
+      if (leader === undefined) return;
+      const broker = await conn.call(`leader of ${topic}-${e.partition}`, () => cluster.findBroker({ nodeId: String(leader) }));
+      let got = 0;
+      while (next < e.latest && got < maxRecords) {
+        const res = await conn.call(`fetch ${topic}-${e.partition}@${next}`, () =>
+          broker.fetch({
+            maxWaitTime: 100,
+            minBytes: 1,
+            maxBytes: 4 * 1024 * 1024,
+            isolationLevel: 0,
+            topics: [{ topic, partitions: [{ partition: e.partition, fetchOffset: String(next), maxBytes: 4 * 1024 * 1024 }] }],
+          }),
+        );
+        const part = res.responses[0]?.partitions[0];
+        const msgs = (part?.messages ?? []).filter((m) => Number(m.offset) >= next);
+        if (msgs.length === 0) break;
+        for (const m of msgs) {
+          const offset = Number(m.offset);
+          if (offset >= e.latest) break;
+          records.push({
+            topic,
+            partition: e.partition,
+            offset,
+            timestamp: Number(m.timestamp),
+            key: m.key,
+            value: m.value,
+            headers: normaliseHeaders(m.headers),
+          });
+          got++;
+          next = offset + 1;
+        }
+      }
+    }),
+  );
+  return records.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+}
+
+function normaliseHeaders(h: Record<string, Buffer | Buffer[] | undefined> | undefined): Record<string, Buffer> {
+  const out: Record<string, Buffer> = {};
+  for (const [k, v] of Object.entries(h ?? {})) {
+    if (v === undefined) continue;
+    out[k] = Array.isArray(v) ? (v[v.length - 1] as Buffer) : v;
+  }
+  return out;
+}
+
+/** The newest record of each partition. */
+export async function newestRecords(conn: KafkaConnection, topic: string): Promise<RawRecord[]> {
+  return readTopic(conn, topic, { from: (e) => e.latest - 1 });
+}

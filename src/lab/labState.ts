@@ -1,0 +1,28 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { LabProcess } from './processes.js';
+import type { LabSettings, ProcessName, BrokerName } from './labConfig.js';
+
+export interface LabState {
+  version: 1;
+  settings: LabSettings;
+  processes: Partial<Record<ProcessName, LabProcess>>;
+  clusterIds: Partial<Record<BrokerName, string>>;
+}
+
+export function readState(file: string): LabState | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    const s = JSON.parse(readFileSync(file, 'utf8')) as LabState;
+    return s.version === 1 ? s : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeState(file: string, state: LabState): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, JSON.stringify(state, null, 2) + '\n');
+  renameSync(tmp, file);
+}
