@@ -21,6 +21,25 @@ export function buildProgram(): Command {
   // -- commands: check (gates) --
 
   // -- commands: plan, promote, revert, continue-forward, status, transcript (actions) --
+  const transcript = program.command('transcript').description('read the journal of a run: render it, check its hash chain');
+  transcript
+    .command('show')
+    .description('render a transcript as Markdown for the postmortem')
+    .argument('<file>', 'a transcript (.jsonl)')
+    .option('--json', 'print the entries and the chain check as one JSON document')
+    .action(async (file: string, opts) => {
+      const { transcriptShow } = await import('./commands/transcript.js');
+      setExit(await transcriptShow(file, opts));
+    });
+  transcript
+    .command('verify')
+    .description('check the hash chain; exit 1 names the first broken line')
+    .argument('<file>', 'a transcript (.jsonl)')
+    .option('--json', 'one JSON document on stdout')
+    .action(async (file: string, opts) => {
+      const { transcriptVerify } = await import('./commands/transcript.js');
+      setExit(await transcriptVerify(file, opts));
+    });
 
   // -- commands: drill --
 
