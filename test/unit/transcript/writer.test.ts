@@ -78,9 +78,9 @@ describe('TranscriptWriter', () => {
 describe('redaction at the writer', () => {
   const SECRET = 'hunter2-Pa55';
 
-  function writeWithSecrets(redact: ConstructorParameters<typeof Object>[0]): string {
+  function writeWithSecrets(redact: readonly string[]): string {
     const path = tmpFile();
-    const w = TranscriptWriter.create(path, { redact: redact as string[] });
+    const w = TranscriptWriter.create(path, { redact });
     w.append(runStarted(['promote', 'x.yaml', `--password=${SECRET}`]));
     w.append({ type: 'note', text: `connecting with ${SECRET}`, data: { auth: { sasl: { password: SECRET, list: ['a', `pre${SECRET}post`] } }, [SECRET]: 'as a key' } });
     w.append({ type: 'step-applied', index: 0, step: 'run', outcome: { stdout: JSON.stringify({ token: SECRET }), pin: 482910 } });
