@@ -244,7 +244,7 @@ export async function labUp(req: LabUpRequest, progress: Progress = () => {}): P
     for (const b of BROKERS) {
       const info = await waitUntil(`${b}`, READY_TIMEOUT_MS, () => describeCluster(conns[b]), deadMessage(s, state, [b]));
       state.clusterIds[b] = info.clusterId;
-      await ensureTopics(conns[b], s.topics.map((topic) => ({ topic, partitions: topic === 'failover.probe' ? 4 : 3 })));
+      await ensureTopics(conns[b], s.topics.filter((t) => !t.startsWith('/')).map((topic) => ({ topic, partitions: topic === 'failover.probe' ? 4 : 3 })));
       if (secrets) await createAcls(conns[b], labAcls());
     }
     writeState(paths.state, state);

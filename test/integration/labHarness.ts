@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { execa, type Result } from 'execa';
+import { KafkaConnection } from '../../src/kafka/connection.js';
+import { labConnections } from '../../src/lab/lab.js';
+
+export const repoRoot = join(import.meta.dirname, '..', '..');
+
+/**
+ * The integration tests' own lab: another folder and other ports than the
+ * one `npm run demo` uses, with extra MM2 patterns so every test can mirror
+ * topics and groups with unique names (`it-...`).
+ */
+export const TEST_LAB = {
+  dir: process.env.FAILOVER_TEST_LAB_DIR ?? join(repoRoot, '.lab-test'),
+  eastPort: Number(process.env.FAILOVER_TEST_EAST_PORT ?? 19192),
+  westPort: Number(process.env.FAILOVER_TEST_WEST_PORT ?? 29192),
+  topics: ['orders', 'payments', 'failover.probe', '/it-.*/'],
+  groups: ['billing', 'shipping', 'failover-probe', '/it-.*/'],
+};
+
+export function labUpArgs(lab: { dir: string; eastPort: number; westPort: number; topics: string[]; groups: string[] }, extra: string[] = []): string[] {
+  return [
+    'lab', 'up', '--dir', lab.dir,
+    '--east-port', String(lab.eastPort), '--west-port', String(lab.westPort),
+    '--topics', lab.topics.join(','), '--groups', lab.groups.join(','),
+    ...extra,
+  ];
+}
+
+export function unique(prefix: string): string {
+  return `it-${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Runs the built CLI as a user would, with colour off. */
+export function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {}): Promise<Result> {
+  return execa('node', [join(repoRoot, 'bin', 'failover.js'), ...args], {
+    cwd: repoRoot,
+    reject: false,
+    all: true,
+    env: { NO_COLOR: '1', ...opts.env },
+    timeout: opts.timeoutMs ?? 180_000,
+    ...(opts.input !== undefined ? { input: opts.input } : {}),
+  });
+}
+
+export function testLabConnections(timeoutMs = 5000): { east: KafkaConnection; west: KafkaConnection } {
+  const { east, west } = labConnections(TEST_LAB.dir, timeoutMs);
+  return { east, west };
+}
+
+export async function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < until) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (last error: ${(last as Error).message})` : ''}`);
+}
