@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { ACTION_NAMES } from './actions.js';
+import { duration } from './duration.js';
+import { expecting } from './expecting.js';
+import { argv, count, positiveCount, seconds, text, topicName } from './fields.js';
+
+/**
+ * A drill runs an action under a probe workload, with a fault injected first,
+ * and measures the business outcome against `expect`, like a chaos
+ * experiment's hypothesis.
+ */
+export const SCENARIO_KINDS = ['planned', 'primary-down', 'primary-hung', 'custom'] as const;
+export type ScenarioKind = (typeof SCENARIO_KINDS)[number];
+
+const probe = z
+  .strictObject({
+    topic: topicName().default('failover.probe').meta({ description: 'the topic the probe writes (default failover.probe); it must be replicated' }),
+    group: text('the consumer group that reads the probe (default failover-probe)').default('failover-probe'),
+    keys: positiveCount('distinct keys; order is measured per key (default 32)').default(32),
+    ratePerSecond: z.number().positive().default(100).meta({ description: 'events written per second (default 100)' }),
+  })
+  .meta({ description: 'a producer and a consumer through the routing alias, writing keyed, sequenced events' });
+
+export const drillExpect = z
+  .strictObject({
+    maxLostEvents: count('events acknowledged but never read (RPO)').optional(),
+    maxWriteDowntimeSeconds: seconds('longest time no write was acknowledged').optional(),
+    maxReadDowntimeSeconds: seconds('longest time no event was read').optional(),
+    maxDuplicates: count('events read more than once').optional(),
+    maxReorderings: count('events read out of order within their key').optional(),
+  })
+  .meta({ description: 'the hypothesis: bounds on what the probe measures' });
+
+const fault = z
+  .strictObject({
+    inject: argv('injects the fault ({{source.*}} is the primary)'),
+    recover: argv('ends the fault after the drill').optional(),
+  })
+  .meta({ description: 'commands that inject and recover the fault' });
+
+const scenario = z
+  .strictObject({
+    kind: z
+      .enum(SCENARIO_KINDS, { error: expecting('not a scenario kind', SCENARIO_KINDS.join(', ')) })
+      .optional()
+      .meta({ description: 'planned, primary-down, primary-hung or custom (default: the scenario name when it is one of these, else custom)' }),
+    description: text().optional(),
+    action: z
+      .enum(ACTION_NAMES, { error: expecting('not an action', ACTION_NAMES.join(', ')) })
+      .default('promote')
+      .meta({ description: 'the action the drill runs (default promote)' }),
+    fault: fault.optional(),
+    dwell: duration().prefault('0s').meta({ description: 'how long the fault lasts before the action starts (default 0s)' }),
+    expect: drillExpect.optional().meta({ description: 'overrides drill.expect for this scenario' }),
+  })
+  .meta({ description: 'one drill scenario' });
+
+function kindOf(name: string, given: ScenarioKind | undefined): ScenarioKind {
+  if (given !== undefined) return given;
+  return (SCENARIO_KINDS as readonly string[]).includes(name) ? (name as ScenarioKind) : 'custom';
+}
+
+export const drillSpec = z
+  .strictObject({
+    probe: probe.optional(),
+    expect: drillExpect.optional(),
+    scenarios: z
+      .record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, { error: expecting('not a usable scenario name', 'letters, digits, "_" or "-"') }), scenario)
+      .default(() => ({}))
+      .transform((all) => Object.fromEntries(Object.entries(all).map(([name, s]) => [name, { ...s, kind: kindOf(name, s.kind) }])))
+      .meta({ description: 'scenarios by name; planned, primary-down and primary-hung are the well-known ones' }),
+  })
+  .meta({ description: 'game-day drills' });
+
+export type DrillSpec = z.output<typeof drillSpec>;
+export type ProbeSpec = NonNullable<DrillSpec['probe']>;
+export type DrillExpect = z.output<typeof drillExpect>;
+export type ScenarioSpec = DrillSpec['scenarios'][string];
