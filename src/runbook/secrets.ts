@@ -1,0 +1,95 @@
+/**
+ * The one place that knows secret values and removes them from text.
+ *
+ * Every value that came from `${env:...}` or `${file:...}` is a secret. The
+ * loader registers each in its runbook's registry and in the process-wide
+ * one, so anything this process prints or writes can be passed through
+ * `redact` (text) or `redactDeep` (a JSON-able value, e.g. a transcript
+ * entry) without the caller knowing which values are secret.
+ */
+export const REDACTED = '[redacted]';
+
+/** Secrets shorter than this are redacted only where they stand alone as a word. */
+const SHORT = 4;
+/** Lines of a multi-line secret (a PEM key) at least this long are secrets too. */
+const LINE_MIN = 8;
+
+export interface Redactor {
+  redact(text: string): string;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export class SecretRegistry implements Redactor {
+  readonly #values = new Set<string>();
+  #pattern: RegExp | undefined;
+
+  /** Registers a secret value (and the forms it takes inside JSON and per line). */
+  add(value: string): void {
+    const forms = new Set<string>([value, value.trim()]);
+    // JSON output escapes quotes, backslashes and control characters.
+    forms.add(JSON.stringify(value).slice(1, -1));
+    if (value.includes('\n')) for (const line of value.split(/\r?\n/)) if (line.trim().length >= LINE_MIN) forms.add(line.trim());
+    for (const f of forms) if (f.length > 0 && !this.#values.has(f)) {
+      this.#values.add(f);
+      this.#pattern = undefined;
+    }
+  }
+
+  addAll(other: SecretRegistry): void {
+    for (const v of other.values()) this.add(v);
+  }
+
+  /** The registered forms, longest first. Hand them to nothing that prints. */
+  values(): string[] {
+    return [...this.#values].sort((a, b) => b.length - a.length);
+  }
+
+  get size(): number {
+    return this.#values.size;
+  }
+
+  has(value: string): boolean {
+    return this.#values.has(value);
+  }
+
+  redact(text: string): string {
+    if (this.#values.size === 0 || text.length === 0) return text;
+    this.#pattern ??= new RegExp(
+      this.values()
+        .map((v) => (v.length < SHORT ? `(?<![A-Za-z0-9])${escapeRegExp(v)}(?![A-Za-z0-9])` : escapeRegExp(v)))
+        .join('|'),
+      'g',
+    );
+    return text.replace(this.#pattern, REDACTED);
+  }
+
+  /** A copy of a JSON-able value with every string (keys included) redacted. */
+  redactDeep<T>(value: T): T {
+    return redactValue(value, this) as T;
+  }
+}
+
+function redactValue(value: unknown, r: Redactor): unknown {
+  if (typeof value === 'string') return r.redact(value);
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, r));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [r.redact(k), redactValue(v, r)]));
+  }
+  return value;
+}
+
+/** Every secret loaded by this process. */
+export const processSecrets = new SecretRegistry();
+
+/** Redacts every secret this process has loaded. The transcript writer and every renderer use this. */
+export function redact(text: string): string {
+  return processSecrets.redact(text);
+}
+
+/** Redacts every string inside a JSON-able value, e.g. a transcript entry before it is written. */
+export function redactDeep<T>(value: T): T {
+  return processSecrets.redactDeep(value);
+}

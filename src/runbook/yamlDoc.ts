@@ -1,0 +1,199 @@
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
+import { pathAt } from './locate.js';
+import type { PathSegment, Severity } from './problems.js';
+
+/**
+ * YAML to a Document that keeps every node's position, and from there to
+ * plain data, with YAML's own complaints rephrased for an operator.
+ */
+
+/**
+ * yaml counts an alias by the aliases it expands to; a runbook that shares an
+ * auth block between clusters needs a handful. A billion-laughs file needs
+ * millions and is refused before anything is expanded.
+ */
+export const MAX_ALIAS_COUNT = 100;
+
+export interface SourceProblem {
+  severity: Severity;
+  offset: number;
+  path: PathSegment[];
+  message: string;
+  expected?: string;
+}
+
+export interface ParsedYaml {
+  doc: Document;
+  lines: LineCounter;
+  problems: SourceProblem[];
+  /** only duplicate keys went wrong: the data is still worth checking */
+  usable: boolean;
+}
+
+/**
+ * One broken line can make yaml report every token after it. Past this many
+ * syntax errors the rest are summed up in one line: they rarely survive a fix
+ * of the first.
+ */
+const MAX_SYNTAX_ERRORS = 5;
+
+export function parseYaml(text: string): ParsedYaml {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, merge: true, prettyErrors: false, keepSourceTokens: false });
+  const problems: SourceProblem[] = [];
+  let usable = true;
+  const errorLines = new Set<number>();
+  let dropped = 0;
+  for (const e of doc.errors) {
+    if (e.code !== 'DUPLICATE_KEY') usable = false;
+    const line = lines.linePos(e.pos[0]).line;
+    if (errorLines.has(line)) continue;
+    if (errorLines.size >= MAX_SYNTAX_ERRORS) {
+      dropped++;
+      continue;
+    }
+    errorLines.add(line);
+    problems.push(rephrase(doc, lines, text, e, 'error'));
+  }
+  if (dropped > 0) {
+    const last = problems[problems.length - 1]!;
+    problems.push({
+      severity: 'error',
+      offset: last.offset,
+      path: [],
+      message: `${dropped} more YAML error${dropped === 1 ? '' : 's'} after this one, most likely caused by the ones above`,
+      expected: 'a fix of the first errors, then validate again',
+    });
+  }
+  for (const w of doc.warnings) problems.push(rephrase(doc, lines, text, w, 'warning'));
+  return { doc, lines, problems, usable };
+}
+
+/** `${env:X}` unquoted inside `{ }` or `[ ]`: YAML reads its braces as flow syntax. */
+function unquotedReferenceInFlow(text: string, offset: number): boolean {
+  const start = text.lastIndexOf('\n', offset - 1) + 1;
+  const end = text.indexOf('\n', offset);
+  const line = text.slice(start, end < 0 ? text.length : end);
+  return /[[{,][^"'\n]*\$\{(env|file):/.test(line) || /:\s*\$\{(env|file):[^}]*\}\s*[,}\]]/.test(line);
+}
+
+function rephrase(doc: Document, lines: LineCounter, text: string, e: YAMLError, severity: Severity): SourceProblem {
+  const offset = e.pos[0];
+  const path = pathAt(doc, offset);
+  const base = { severity, offset, path };
+  switch (e.code) {
+    case 'TAB_AS_INDENT':
+      return { ...base, message: 'tab character in indentation', expected: 'spaces: YAML indents with spaces only' };
+    case 'DUPLICATE_KEY': {
+      const dup = duplicateAt(doc, offset);
+      const key = dup?.key;
+      const where = dup?.firstOffset === undefined ? '' : ` (first defined on line ${lines.linePos(dup.firstOffset).line})`;
+      return {
+        ...base,
+        path: key === undefined ? path : [...dup!.path, key],
+        message: key === undefined ? 'duplicate key' : `duplicate key "${key}"${where}`,
+        expected: 'each key once per map',
+      };
+    }
+    case 'MULTIPLE_DOCS':
+      return { ...base, path: [], message: 'a second YAML document (---) in the file', expected: 'one document per runbook' };
+    default:
+      if (severity === 'error' && unquotedReferenceInFlow(text, offset)) {
+        return { ...base, message: 'a ${env:...} or ${file:...} inside { } or [ ] must be quoted', expected: 'quotes around it: "${env:NAME}"' };
+      }
+      return { ...base, message: `YAML syntax: ${e.message.replace(/\s*at line \d+, column \d+[\s\S]*$/, '')}` };
+  }
+}
+
+/** The repeated key at an offset, the path of its map, and where the key first appeared. */
+function duplicateAt(doc: Document, offset: number): { key: string; path: PathSegment[]; firstOffset?: number } | undefined {
+  let found: { key: string; path: PathSegment[]; firstOffset?: number } | undefined;
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Map<string, number>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const k = String(pair.key.value);
+        const start = pair.key.range?.[0];
+        if (start === offset && seen.has(k)) {
+          const parentPath = pathAt(doc, offset);
+          // pathAt descends into the duplicate itself; its map is one level up.
+          found = { key: k, path: parentPath.slice(0, -1), firstOffset: seen.get(k)! };
+          return visit.BREAK;
+        }
+        if (!seen.has(k) && start !== undefined) seen.set(k, start);
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+export type ToDataResult = { ok: true; data: unknown } | { ok: false; problem: SourceProblem };
+
+/** Plain data from the document, refusing alias bombs and dangling aliases. */
+export function toData(doc: Document): ToDataResult {
+  try {
+    return { ok: true, data: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (/excessive alias count/i.test(message)) {
+      return {
+        ok: false,
+        problem: {
+          severity: 'error',
+          offset: firstAliasOffset(doc),
+          path: [],
+          message: 'anchors and aliases expand too far (an alias bomb?); refused before expanding them',
+          expected: `aliases that expand to at most ${MAX_ALIAS_COUNT} nodes`,
+        },
+      };
+    }
+    const dangling = danglingAlias(doc);
+    if (dangling) return { ok: false, problem: dangling };
+    return { ok: false, problem: { severity: 'error', offset: 0, path: [], message: `cannot read the YAML data: ${message}` } };
+  }
+}
+
+function firstAliasOffset(doc: Document): number {
+  let offset = 0;
+  visit(doc, {
+    Alias(_k, node) {
+      offset = node.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return offset;
+}
+
+function danglingAlias(doc: Document): SourceProblem | undefined {
+  let problem: SourceProblem | undefined;
+  visit(doc, {
+    Alias(_k, node) {
+      if (node.resolve(doc) === undefined) {
+        const offset = node.range?.[0] ?? 0;
+        problem = {
+          severity: 'error',
+          offset,
+          path: pathAt(doc, offset),
+          message: `alias *${node.source} refers to no anchor`,
+          expected: `an anchor &${node.source} defined before the alias`,
+        };
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return problem;
+}
+
+export type TopLevelKind = 'map' | 'empty' | 'list' | 'scalar' | 'alias';
+
+export function topLevelKind(doc: Document): TopLevelKind {
+  const c = doc.contents;
+  if (c === null || (isScalar(c) && c.value === null && (c.range?.[0] ?? 0) === (c.range?.[1] ?? 0))) return 'empty';
+  if (isMap(c)) return 'map';
+  if (isSeq(c)) return 'list';
+  if (isAlias(c)) return 'alias';
+  return 'scalar';
+}
