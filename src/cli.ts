@@ -17,6 +17,23 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (str, write) => write(str) });
 
   // -- commands: validate, schema (runbook) --
+  program
+    .command('validate')
+    .description('check runbooks without touching a cluster: syntax, schema, references, and that revert undoes promote')
+    .argument('<runbook...>', 'runbook files')
+    .option('--json', 'one JSON document on stdout')
+    .option('--strict', 'unset ${env:...} and missing ${file:...} are errors, and warnings fail')
+    .action(async (runbooks: string[], opts: { json?: boolean; strict?: boolean }) => {
+      const { validate } = await import('./commands/validate.js');
+      setExit(await validate({ runbooks, json: Boolean(opts.json), strict: Boolean(opts.strict), cwd: process.cwd() }));
+    });
+  program
+    .command('schema')
+    .description('print the runbook JSON Schema')
+    .action(async () => {
+      const { schema } = await import('./commands/schema.js');
+      setExit(await schema());
+    });
 
   // -- commands: check (gates) --
 
@@ -55,6 +72,7 @@ export function buildProgram(): Command {
     .option('--topics <list>', 'comma-separated topics to mirror')
     .option('--groups <list>', 'comma-separated groups to checkpoint')
     .option('--json', 'print the lab description as JSON')
+    .option('--without-authorizer <list>', 'secure lab: run these clusters (east,west) without an authorizer')
     .addOption(dirOpt())
     .action(async (opts) => {
       const { labUp } = await import('./commands/lab.js');

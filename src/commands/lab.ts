@@ -13,9 +13,14 @@ function list(v: string | undefined): string[] | undefined {
 
 export async function labUp(opts: {
   dir: string; kafka?: string; secure?: boolean; eastPort: number; westPort: number; topics?: string; groups?: string; json?: boolean;
+  withoutAuthorizer?: string;
 }): Promise<ExitCodeValue> {
   const topics = list(opts.topics);
   const groups = list(opts.groups);
+  const withoutAuthorizer = list(opts.withoutAuthorizer);
+  for (const n of withoutAuthorizer ?? []) {
+    if (n !== 'east' && n !== 'west') throw new FailoverError(`--without-authorizer: no cluster "${n}"`, { hint: 'name east or west' });
+  }
   const d = await up(
     {
       dir: opts.dir,
@@ -25,6 +30,7 @@ export async function labUp(opts: {
       westPort: opts.westPort,
       ...(topics ? { topics } : {}),
       ...(groups ? { groups } : {}),
+      ...(withoutAuthorizer ? { withoutAuthorizer: withoutAuthorizer as ('east' | 'west')[] } : {}),
     },
     (line) => info(line),
   );

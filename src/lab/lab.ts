@@ -26,6 +26,7 @@ export interface LabUpRequest {
   westPort?: number;
   topics?: string[];
   groups?: string[];
+  withoutAuthorizer?: BrokerName[];
 }
 
 export interface LabDescription {
@@ -58,12 +59,17 @@ function settingsFrom(req: LabUpRequest, prior: LabState | undefined): LabSettin
     ports: { east: req.eastPort ?? base.ports.east, west: req.westPort ?? base.ports.west },
     topics: req.topics ?? base.topics,
     groups: req.groups ?? base.groups,
+    withoutAuthorizer: req.withoutAuthorizer ?? base.withoutAuthorizer ?? [],
   };
+  if (next.withoutAuthorizer!.length && !next.secure) {
+    throw new FailoverError('--without-authorizer needs --secure', { hint: 'the plain lab has no authorizer anywhere' });
+  }
   if (prior) {
     // Data formatted for one shape of lab cannot silently become another.
     const changed: string[] = [];
     if (next.kafkaVersion !== prior.settings.kafkaVersion) changed.push(`Kafka ${prior.settings.kafkaVersion} -> ${next.kafkaVersion}`);
     if (next.secure !== prior.settings.secure) changed.push(next.secure ? 'plain -> secure' : 'secure -> plain');
+    if ((next.withoutAuthorizer ?? []).join() !== (prior.settings.withoutAuthorizer ?? []).join()) changed.push('authorizers');
     if (next.ports.east !== prior.settings.ports.east || next.ports.west !== prior.settings.ports.west) changed.push('ports');
     if (changed.length) {
       throw new FailoverError(`the lab in ${req.dir} was made with other settings (${changed.join(', ')})`, {
@@ -245,7 +251,7 @@ export async function labUp(req: LabUpRequest, progress: Progress = () => {}): P
       const info = await waitUntil(`${b}`, READY_TIMEOUT_MS, () => describeCluster(conns[b]), deadMessage(s, state, [b]));
       state.clusterIds[b] = info.clusterId;
       await ensureTopics(conns[b], s.topics.filter((t) => !t.startsWith('/')).map((topic) => ({ topic, partitions: topic === 'failover.probe' ? 4 : 3 })));
-      if (secrets) await createAcls(conns[b], labAcls());
+      if (secrets && !s.withoutAuthorizer?.includes(b)) await createAcls(conns[b], labAcls());
     }
     writeState(paths.state, state);
 

@@ -15,6 +15,8 @@ export interface LabSettings {
   ports: Record<BrokerName, number>;
   topics: string[];
   groups: string[];
+  /** secure lab only: clusters that run without an authorizer (a real misconfiguration, for tests) */
+  withoutAuthorizer?: BrokerName[];
 }
 
 /**

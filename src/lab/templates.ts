@@ -69,10 +69,14 @@ export function serverProperties(s: LabSettings, name: BrokerName, dataDir: stri
       prop('listener.name.controller.plain.sasl.jaas.config', plain),
       prop('listener.name.internal.sasl.enabled.mechanisms', 'PLAIN'),
       prop('listener.name.internal.plain.sasl.jaas.config', plain),
-      prop('authorizer.class.name', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer'),
-      prop('super.users', 'User:admin'),
-      prop('allow.everyone.if.no.acl.found', false),
     );
+    if (!(s.withoutAuthorizer ?? []).includes(name)) {
+      lines.push(
+        prop('authorizer.class.name', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer'),
+        prop('super.users', 'User:admin'),
+        prop('allow.everyone.if.no.acl.found', false),
+      );
+    }
   }
   return lines.join('\n') + '\n';
 }

@@ -1,21 +1,33 @@
 import { labPaths, PROCESSES } from '../../src/lab/labConfig.js';
 import { readState } from '../../src/lab/labState.js';
 import { procState } from '../../src/lab/processes.js';
-import { TEST_LAB, cli, labUpArgs } from './labHarness.js';
+import { SECURE_LAB, TEST_LAB, cli, labUpArgs, type TestLab } from './labHarness.js';
+
+function isRunning(lab: TestLab): boolean {
+  const state = readState(labPaths(lab.dir).state);
+  return state !== undefined && PROCESSES.every((n) => procState(state.processes[n]) === 'running');
+}
 
 /**
- * Starts the integration lab once for the whole run, reusing one that
- * already runs, and stops at the end only what it started.
+ * Starts the integration labs once for the whole run, reusing those that
+ * already run, and stops at the end only what it started.
  */
 export default async function setup(): Promise<() => Promise<void>> {
-  const state = readState(labPaths(TEST_LAB.dir).state);
-  const running = state !== undefined && PROCESSES.every((n) => procState(state.processes[n]) === 'running');
-  const t0 = Date.now();
-  const up = await cli(labUpArgs(TEST_LAB), { timeoutMs: 600_000 });
-  if (up.exitCode !== 0) throw new Error(`failover lab up failed (exit ${up.exitCode}):\n${up.all}`);
-  process.stderr.write(`[integration] lab ${running ? 'reused' : `started in ${((Date.now() - t0) / 1000).toFixed(1)} s`} (${TEST_LAB.dir})\n`);
+  const labs = [TEST_LAB, SECURE_LAB];
+  const started: TestLab[] = [];
+  for (const lab of labs) {
+    const running = isRunning(lab);
+    const t0 = Date.now();
+    const up = await cli(labUpArgs(lab), { timeoutMs: 600_000 });
+    if (up.exitCode !== 0) {
+      for (const l of started) await cli(['lab', 'down', '--dir', l.dir]);
+      throw new Error(`failover ${labUpArgs(lab).join(' ')} failed (exit ${up.exitCode}):\n${up.all}`);
+    }
+    if (!running) started.push(lab);
+    process.stderr.write(`[integration] lab ${lab.dir} ${running ? 'reused' : `started in ${((Date.now() - t0) / 1000).toFixed(1)} s`}\n`);
+  }
   return async () => {
-    if (running || process.env.FAILOVER_KEEP_LAB) return;
-    await cli(['lab', 'down', '--dir', TEST_LAB.dir]);
+    if (process.env.FAILOVER_KEEP_LAB) return;
+    for (const lab of started) await cli(['lab', 'down', '--dir', lab.dir]);
   };
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { execa, type Result } from 'execa';
+import { execa } from 'execa';
 import { KafkaConnection } from '../../src/kafka/connection.js';
 import { labConnections } from '../../src/lab/lab.js';
 
@@ -19,11 +19,32 @@ export const TEST_LAB = {
   groups: ['billing', 'shipping', 'failover-probe', '/it-.*/'],
 };
 
-export function labUpArgs(lab: { dir: string; eastPort: number; westPort: number; topics: string[]; groups: string[] }, extra: string[] = []): string[] {
+/** The secure lab (SASL/SCRAM and the StandardAuthorizer on both clusters). */
+export const SECURE_LAB = {
+  ...TEST_LAB,
+  dir: process.env.FAILOVER_TEST_SECURE_LAB_DIR ?? join(repoRoot, '.lab-test-secure'),
+  eastPort: Number(process.env.FAILOVER_TEST_SECURE_EAST_PORT ?? 19292),
+  westPort: Number(process.env.FAILOVER_TEST_SECURE_WEST_PORT ?? 29292),
+  secure: true,
+};
+
+export interface TestLab {
+  dir: string;
+  eastPort: number;
+  westPort: number;
+  topics: string[];
+  groups: string[];
+  secure?: boolean;
+  kafka?: string;
+}
+
+export function labUpArgs(lab: TestLab, extra: string[] = []): string[] {
   return [
     'lab', 'up', '--dir', lab.dir,
     '--east-port', String(lab.eastPort), '--west-port', String(lab.westPort),
     '--topics', lab.topics.join(','), '--groups', lab.groups.join(','),
+    ...(lab.secure ? ['--secure'] : []),
+    ...(lab.kafka ? ['--kafka', lab.kafka] : []),
     ...extra,
   ];
 }
@@ -33,8 +54,15 @@ export function unique(prefix: string): string {
 }
 
 /** Runs the built CLI as a user would, with colour off. */
-export function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {}): Promise<Result> {
-  return execa('node', [join(repoRoot, 'bin', 'failover.js'), ...args], {
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  all: string;
+}
+
+export async function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {}): Promise<CliResult> {
+  const r = await execa('node', [join(repoRoot, 'bin', 'failover.js'), ...args], {
     cwd: repoRoot,
     reject: false,
     all: true,
@@ -42,10 +70,11 @@ export function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?:
     timeout: opts.timeoutMs ?? 180_000,
     ...(opts.input !== undefined ? { input: opts.input } : {}),
   });
+  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), all: String(r.all ?? '') };
 }
 
-export function testLabConnections(timeoutMs = 5000): { east: KafkaConnection; west: KafkaConnection } {
-  const { east, west } = labConnections(TEST_LAB.dir, timeoutMs);
+export function testLabConnections(timeoutMs = 5000, lab: TestLab = TEST_LAB): { east: KafkaConnection; west: KafkaConnection } {
+  const { east, west } = labConnections(lab.dir, timeoutMs);
   return { east, west };
 }
 
