@@ -1,4 +1,5 @@
 import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
 import { FailoverError, ExitCode } from '../errors.js';
 import { issuesToFindings, runbookErrorMap } from './issues.js';
 import { interpolate, TooManyNodesError } from './interpolate.js';
@@ -41,6 +42,10 @@ export interface LoadedRunbook extends LoadResult {
   runbook: Runbook;
   contentHash: string;
 }
+
+// zod compiles a fast parser per schema on first use; a CLI that parses one
+// runbook and exits never earns that back, so parse with the interpreter.
+z.config({ jitless: true });
 
 /** A well-formed runbook file has far fewer values than this; a bigger count means aliases multiplied it. */
 const MAX_VALUES = 50_000;
@@ -87,7 +92,7 @@ export async function loadRunbook(path: string, opts: LoadOptions = {}): Promise
     ...(expected === undefined ? {} : { expected }),
   });
 
-  const source = await readRunbookSource(abs, opts.maxBytes);
+  const source = readRunbookSource(abs, opts.maxBytes);
   if (!source.ok) {
     const { line, col } = source.offset !== undefined && source.text !== undefined ? lineColAt(source.text, source.offset) : { line: 1, col: 1 };
     return result([at('error', line, col, [], source.message, source.expected)], source.contentHash ? { contentHash: source.contentHash } : {});

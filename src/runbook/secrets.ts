@@ -4,8 +4,13 @@
  * Every value that came from `${env:...}` or `${file:...}` is a secret. The
  * loader registers each in its runbook's registry and in the process-wide
  * one, so anything this process prints or writes can be passed through
- * `redact` (text) or `redactDeep` (a JSON-able value, e.g. a transcript
- * entry) without the caller knowing which values are secret.
+ * `redact` (text) or `redactDeep` (a JSON-able value) without the caller
+ * knowing which values are secret.
+ *
+ * The transcript writer takes a `(text) => string` or the secret values:
+ * `new TranscriptWriter(..., { redact })` with `redact` from here, or
+ * `{ redact: loaded.secrets.redact }` / `{ redact: loaded.secrets.values() }`
+ * for one runbook's secrets only.
  */
 export const REDACTED = '[redacted]';
 
@@ -14,15 +19,11 @@ const SHORT = 4;
 /** Lines of a multi-line secret (a PEM key) at least this long are secrets too. */
 const LINE_MIN = 8;
 
-export interface Redactor {
-  redact(text: string): string;
-}
-
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-export class SecretRegistry implements Redactor {
+export class SecretRegistry {
   readonly #values = new Set<string>();
   #pattern: RegExp | undefined;
 
@@ -55,7 +56,8 @@ export class SecretRegistry implements Redactor {
     return this.#values.has(value);
   }
 
-  redact(text: string): string {
+  /** Text with every registered secret replaced by [redacted]. Bound, so it can be handed over as a function. */
+  readonly redact = (text: string): string => {
     if (this.#values.size === 0 || text.length === 0) return text;
     this.#pattern ??= new RegExp(
       this.values()
@@ -64,7 +66,7 @@ export class SecretRegistry implements Redactor {
       'g',
     );
     return text.replace(this.#pattern, REDACTED);
-  }
+  };
 
   /** A copy of a JSON-able value with every string (keys included) redacted. */
   redactDeep<T>(value: T): T {
@@ -72,7 +74,7 @@ export class SecretRegistry implements Redactor {
   }
 }
 
-function redactValue(value: unknown, r: Redactor): unknown {
+function redactValue(value: unknown, r: SecretRegistry): unknown {
   if (typeof value === 'string') return r.redact(value);
   if (Array.isArray(value)) return value.map((v) => redactValue(v, r));
   if (value !== null && typeof value === 'object') {

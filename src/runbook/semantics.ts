@@ -23,11 +23,13 @@ export function checkSemantics(rb: Runbook): Finding[] {
   checkClusters(rb, out);
   checkLink(rb, out);
   for (const name of ['promote', 'revert', 'continue-forward'] as const) checkAction(rb, name, out);
+  checkDrill(rb, out);
+  checkPolicy(rb, out);
+  // These read the steps as a whole; over a broken reference they guess.
+  if (out.some((f) => f.severity === 'error')) return out;
   checkOrdering(rb, out);
   out.push(...rollbackFindings(rb));
   checkContinueForward(rb, out);
-  checkDrill(rb, out);
-  checkPolicy(rb, out);
   return out;
 }
 

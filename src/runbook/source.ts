@@ -1,10 +1,11 @@
-import { open } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 
 /**
  * Reading a runbook file without trusting it: a size cap checked before the
  * bytes are read (and enforced while reading, for pipes and devices that
- * report no size), no NUL bytes, valid UTF-8.
+ * report no size), no NUL bytes, valid UTF-8. Synchronous on purpose: one
+ * small file, and `validate` pays for every module and promise it touches.
  */
 export const MAX_RUNBOOK_BYTES = 1024 * 1024;
 
@@ -16,35 +17,39 @@ function mib(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 }
 
-export async function readRunbookSource(path: string, maxBytes = MAX_RUNBOOK_BYTES): Promise<SourceResult> {
-  let handle;
+export function readRunbookSource(path: string, maxBytes = MAX_RUNBOOK_BYTES): SourceResult {
+  let fd: number;
   try {
-    handle = await open(path, 'r');
+    fd = openSync(path, 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { ok: false, message: 'no such file', expected: 'a runbook YAML file' };
+    if (code === 'EISDIR') return { ok: false, message: 'this is a folder', expected: 'a runbook YAML file' };
     return { ok: false, message: `cannot open the file (${code ?? 'error'})` };
   }
   try {
-    const stat = await handle.stat();
+    const stat = fstatSync(fd);
     if (stat.isDirectory()) return { ok: false, message: 'this is a folder', expected: 'a runbook YAML file' };
     if (stat.size > maxBytes) {
       return { ok: false, message: `file is ${mib(stat.size)}; too large for a runbook`, expected: `at most ${mib(maxBytes)}` };
     }
     // Read at most one byte past the cap, whatever stat said.
-    const buf = Buffer.alloc(maxBytes + 1);
-    let length = 0;
+    const buf = Buffer.allocUnsafe(Math.min(maxBytes, Math.max(stat.size, 64 * 1024)) + 1);
+    let bytes = Buffer.alloc(0);
     for (;;) {
-      const { bytesRead } = await handle.read(buf, length, buf.length - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-      if (length > maxBytes) return { ok: false, message: `file is larger than ${mib(maxBytes)}; too large for a runbook`, expected: `at most ${mib(maxBytes)}` };
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      bytes = Buffer.concat([bytes, buf.subarray(0, n)]);
+      if (bytes.length > maxBytes) return { ok: false, message: `file is larger than ${mib(maxBytes)}; too large for a runbook`, expected: `at most ${mib(maxBytes)}` };
     }
-    const bytes = buf.subarray(0, length);
     const contentHash = createHash('sha256').update(bytes).digest('hex');
     return decode(bytes, contentHash);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') return { ok: false, message: 'this is a folder', expected: 'a runbook YAML file' };
+    return { ok: false, message: `cannot read the file (${code ?? 'error'})` };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 

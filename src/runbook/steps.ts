@@ -13,51 +13,47 @@ import { gateName } from './gates.js';
  * In a runbook a step is a one-key map, `- fence-writes: { cluster: primary }`;
  * loaded, it becomes `{ type: 'fence-writes', params: { cluster: 'primary' } }`.
  */
+// `- translate-offsets:` with nothing after it reads as null; say how to write "no parameters".
+function params<S extends z.core.$ZodLooseShape>(shape: S) {
+  return z.strictObject(shape, {
+    error: (iss) => (iss.code === 'invalid_type' && iss.input === null ? expecting('no parameter map', '{} when the step takes none')(iss) : undefined),
+  });
+}
+
 export const stepParams = {
-  'fence-writes': z
-    .strictObject({ cluster: clusterRef() })
+  'fence-writes': params({ cluster: clusterRef() })
     .meta({ description: 'DENY WRITE ACLs for the workload producers on the workload topics of this cluster' }),
-  'unfence-writes': z
-    .strictObject({ cluster: clusterRef() })
+  'unfence-writes': params({ cluster: clusterRef() })
     .meta({ description: 'removes exactly the fence ACLs that fence-writes created' }),
-  'wait-replication': z
-    .strictObject({
+  'wait-replication': params({
       maxLagRecords: count('lag per partition, in records, to wait for (default 0: fully caught up)').default(0),
       timeout: duration().prefault('5m').meta({ description: 'give up after this long (default 5m)' }),
       direction: direction().default('forward').meta({ description: 'forward: primary to secondary (default); reverse: back' }),
     })
     .meta({ description: 'waits until the link has replicated the workload topics' }),
-  'translate-offsets': z
-    .strictObject({
+  'translate-offsets': params({
       direction: direction().default('forward').meta({ description: 'forward: commit on the secondary (default); reverse: on the primary' }),
       groups: z.array(text()).min(1).optional().meta({ description: 'groups to translate (default: the workload groups)' }),
     })
     .meta({ description: "commits each group's translated offsets on the destination cluster" }),
-  'switch-route': z
-    .strictObject({ to: clusterRef() })
+  'switch-route': params({ to: clusterRef() })
     .meta({ description: 'points the routing alias at this cluster, with routing.switch' }),
-  'pause-link': z
-    .strictObject({ direction: direction().optional().meta({ description: 'one direction (default: every flow of the link)' }) })
+  'pause-link': params({ direction: direction().optional().meta({ description: 'one direction (default: every flow of the link)' }) })
     .meta({ description: 'pauses replication, through Kafka Connect REST or link.commands' }),
-  'resume-link': z
-    .strictObject({ direction: direction().optional().meta({ description: 'one direction (default: every flow of the link)' }) })
+  'resume-link': params({ direction: direction().optional().meta({ description: 'one direction (default: every flow of the link)' }) })
     .meta({ description: 'resumes replication paused by pause-link' }),
-  run: z
-    .strictObject({
+  run: params({
       command: argv('the command, run in the runbook folder'),
       timeout: duration().prefault('60s').meta({ description: 'kill it after this long (default 60s)' }),
       expectExit: z.int().min(0).max(255).default(0).meta({ description: 'the exit code that means success (default 0)' }),
     })
     .meta({ description: 'runs a command; fails the step on another exit code or on timeout' }),
-  confirm: z
-    .strictObject({ message: text('the question the operator answers') })
+  confirm: params({ message: text('the question the operator answers') })
     .meta({ description: 'asks the operator; a refusal stops the action (resumable)' }),
-  wait: z.strictObject({ duration: duration() }).meta({ description: 'waits a fixed time' }),
-  verify: z
-    .strictObject({ gates: z.array(gateName()).min(1, { error: expecting('no gates to verify', 'at least one gate name') }) })
+  wait: params({ duration: duration() }).meta({ description: 'waits a fixed time' }),
+  verify: params({ gates: z.array(gateName()).min(1, { error: expecting('no gates to verify', 'at least one gate name') }) })
     .meta({ description: 're-runs gates; fails the step when one scores 0' }),
-  'set-roles': z
-    .strictObject({ primary: clusterRef(), secondary: clusterRef() })
+  'set-roles': params({ primary: clusterRef(), secondary: clusterRef() })
     .meta({ description: 'records new home roles on the clusters (continue-forward)' }),
 } as const;
 

@@ -95,6 +95,12 @@ function rephrase(doc: Document, lines: LineCounter, text: string, e: YAMLError,
         expected: 'each key once per map',
       };
     }
+    case 'MISSING_CHAR': {
+      // yaml notices a runaway quote at the end of the file; the operator needs where it opened.
+      const opened = /quote/.test(e.message) ? runawayQuoteStart(doc, offset) : undefined;
+      if (opened === undefined) return { ...base, message: `YAML syntax: ${e.message}` };
+      return { ...base, offset: opened, path: pathAt(doc, opened), message: 'a quoted string starts here and never ends', expected: 'a closing quote' };
+    }
     case 'MULTIPLE_DOCS':
       return { ...base, path: [], message: 'a second YAML document (---) in the file', expected: 'one document per runbook' };
     default:
@@ -127,6 +133,17 @@ function duplicateAt(doc: Document, offset: number): { key: string; path: PathSe
     },
   });
   return found;
+}
+
+function runawayQuoteStart(doc: Document, errorOffset: number): number | undefined {
+  let start: number | undefined;
+  visit(doc, {
+    Scalar(_k, node) {
+      const r = node.range;
+      if (r && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') && r[0] < errorOffset && r[1] >= errorOffset - 1) start = r[0];
+    },
+  });
+  return start;
 }
 
 export type ToDataResult = { ok: true; data: unknown } | { ok: false; problem: SourceProblem };
