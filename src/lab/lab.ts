@@ -215,7 +215,6 @@ export async function labUp(req: LabUpRequest, progress: Progress = () => {}): P
   }
 
   const java = await findJava();
-  const cp = await resolveClasspath(s.kafkaVersion, paths.classpath(s.kafkaVersion), progress);
   const toStart = BROKERS.filter((b) => states[b] !== 'running');
   for (const b of toStart) {
     const p = portsOf(s.ports[b]);
@@ -229,6 +228,7 @@ export async function labUp(req: LabUpRequest, progress: Progress = () => {}): P
     }
   }
 
+  const cp = await resolveClasspath(s.kafkaVersion, paths.classpath(s.kafkaVersion), progress);
   mkdirSync(paths.logs, { recursive: true });
   mkdirSync(paths.route, { recursive: true });
   const secrets = s.secure ? labSecrets(paths.secrets) : undefined;
