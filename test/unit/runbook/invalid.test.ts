@@ -1,0 +1,87 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadRunbook } from '../../../src/runbook/load.js';
+import { FIXTURES, tmpDir } from './helpers.js';
+
+interface Expectation {
+  message: string;
+  line: number;
+  col: number;
+  path: string;
+  expected?: string;
+  severity?: 'error' | 'warning';
+}
+
+const DIR = join(FIXTURES, 'invalid');
+const cases = readdirSync(DIR)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
+
+describe('malformed runbooks', () => {
+  it('has a case and an expectation for at least 40 kinds of mistake', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(40);
+    for (const c of cases) expect(readdirSync(DIR)).toContain(c.replace(/\.yaml$/, '.expect.json'));
+  });
+
+  it.each(cases)('%s: reports the mistake where it is', async (name) => {
+    const want = JSON.parse(readFileSync(join(DIR, name.replace(/\.yaml$/, '.expect.json')), 'utf8')) as Expectation;
+    // An empty environment, so a variable set on the test machine cannot change the outcome.
+    const result = await loadRunbook(join(DIR, name), { env: {}, displayPath: name });
+    expect(result.runbook).toBeUndefined();
+    const severity = want.severity ?? 'error';
+    const match = result.problems.find((p) => p.severity === severity && p.message.includes(want.message));
+    expect(match, `no ${severity} containing "${want.message}" in:\n${JSON.stringify(result.problems, null, 2)}`).toBeDefined();
+    expect({ file: match!.file, line: match!.line, col: match!.col, path: match!.path }).toEqual({ file: name, line: want.line, col: want.col, path: want.path });
+    if (want.expected !== undefined) expect(match!.expected).toContain(want.expected);
+  });
+});
+
+describe('hostile input', () => {
+  it('refuses a 10 MB file by its size, quickly, without parsing it', async () => {
+    const path = join(tmpDir(), 'huge.yaml');
+    const line = 'key: value value value value value value value value value value value\n';
+    writeFileSync(path, line.repeat(Math.ceil((10 * 1024 * 1024) / line.length)));
+    const start = performance.now();
+    const result = await loadRunbook(path, { displayPath: 'huge.yaml' });
+    const ms = performance.now() - start;
+    expect(result.runbook).toBeUndefined();
+    expect(result.problems).toEqual([
+      expect.objectContaining({ severity: 'error', file: 'huge.yaml', line: 1, col: 1, path: '(root)', message: 'file is 10.0 MiB; too large for a runbook', expected: 'at most 1.0 MiB' }),
+    ]);
+    expect(ms).toBeLessThan(500);
+  });
+
+  it('refuses an alias bomb in under a second with bounded memory', async () => {
+    // 10^14 leaves if expanded; the committed fixture has 10^10.
+    let text = 'l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n';
+    for (let i = 1; i <= 14; i++) text += `l${i}: &l${i} [${Array.from({ length: 10 }, () => `*l${i - 1}`).join(', ')}]\n`;
+    const path = join(tmpDir(), 'bomb.yaml');
+    writeFileSync(path, text);
+    const heapBefore = process.memoryUsage().heapUsed;
+    const start = performance.now();
+    const result = await loadRunbook(path);
+    const ms = performance.now() - start;
+    const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
+    expect(result.runbook).toBeUndefined();
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems[0]!.message).toMatch(/alias bomb/);
+    expect(result.problems[0]!.line).toBe(2); // the first alias
+    expect(ms).toBeLessThan(1000);
+    expect(heapGrowth).toBeLessThan(32 * 1024 * 1024);
+  });
+
+  it('refuses a file that only grows large through merged anchors', async () => {
+    // No alias nests another, so yaml's alias count lets it through; each merge
+    // copies a 1000-key map, and the cap on expanded values stops it.
+    const keys = Array.from({ length: 1000 }, (_, i) => `k${i}: v`).join(', ');
+    let text = `base: &base { ${keys} }\n`;
+    for (let i = 0; i < 60; i++) text += `m${i}: { <<: *base, own${i}: x }\n`;
+    const path = join(tmpDir(), 'merge.yaml');
+    writeFileSync(path, text);
+    const start = performance.now();
+    const result = await loadRunbook(path);
+    expect(performance.now() - start).toBeLessThan(1000);
+    expect(result.problems).toEqual([expect.objectContaining({ severity: 'error', message: 'the runbook expands to more than 50000 values (anchors and aliases?)' })]);
+  });
+});
