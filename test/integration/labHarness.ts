@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { createServer } from 'node:net';
 import { KafkaConnection } from '../../src/kafka/connection.js';
 import { labConnections } from '../../src/lab/lab.js';
 
@@ -91,4 +92,22 @@ export async function eventually<T>(what: string, timeoutMs: number, probe: () =
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (last error: ${(last as Error).message})` : ''}`);
+}
+
+/** A port nothing listens on now, with the next two free as well (a lab cluster uses three). */
+export async function freePortBlock(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 40_000 + Math.floor(Math.random() * 20_000);
+    const ok = await Promise.all([base, base + 1, base + 2].map(isFree));
+    if (ok.every(Boolean)) return base;
+  }
+  throw new Error('no free port block found');
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
 }

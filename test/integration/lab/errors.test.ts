@@ -4,21 +4,22 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli } from '../labHarness.js';
+import { cli, freePortBlock } from '../labHarness.js';
 
 /** Start-up refusals: each must exit 2, say what is wrong and what to do, and start nothing. */
 describe('lab up refuses clearly', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'failover-lab-errors-'));
   let server: Server;
-  const takenPort = 19892;
+  let takenPort = 0;
   beforeAll(async () => {
+    takenPort = await freePortBlock();
     server = createServer();
     await new Promise<void>((r) => server.listen(takenPort, '127.0.0.1', () => r()));
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
   it('names a port that is taken', async () => {
-    const r = await cli(['lab', 'up', '--dir', join(tmp, 'port'), '--east-port', String(takenPort), '--west-port', '29892']);
+    const r = await cli(['lab', 'up', '--dir', join(tmp, 'port'), '--east-port', String(takenPort), '--west-port', String(await freePortBlock())]);
     expect(r.exitCode, r.all).toBe(2);
     expect(r.stderr).toContain(`port ${takenPort} on 127.0.0.1 is taken; east cannot start`);
     expect(r.stderr).toMatch(/hint: .*--east-port/);
@@ -46,7 +47,8 @@ describe('lab up refuses clearly', () => {
     mkdirSync(bin, { recursive: true });
     symlinkSync(process.execPath, join(bin, 'node'));
     const javaHome = dirname(dirname(realpathSync(execFileSync('sh', ['-c', 'command -v java']).toString().trim())));
-    const r = await cli(['lab', 'up', '--dir', join(tmp, 'nomvn'), '--east-port', '19992', '--west-port', '29992'], {
+    const [e, w] = [await freePortBlock(), await freePortBlock()];
+    const r = await cli(['lab', 'up', '--dir', join(tmp, 'nomvn'), '--east-port', String(e), '--west-port', String(w)], {
       env: { PATH: bin, JAVA_HOME: javaHome },
     });
     expect(r.exitCode, r.all).toBe(2);
@@ -55,7 +57,8 @@ describe('lab up refuses clearly', () => {
   });
 
   it('says when Maven cannot resolve a Kafka version', async () => {
-    const r = await cli(['lab', 'up', '--dir', join(tmp, 'nover'), '--kafka', '4.0.99', '--east-port', '19992', '--west-port', '29992'], { timeoutMs: 300_000 });
+    const [e, w] = [await freePortBlock(), await freePortBlock()];
+    const r = await cli(['lab', 'up', '--dir', join(tmp, 'nover'), '--kafka', '4.0.99', '--east-port', String(e), '--west-port', String(w)], { timeoutMs: 300_000 });
     expect(r.exitCode, r.all).toBe(2);
     expect(r.stderr).toMatch(/Maven could not resolve Kafka 4\.0\.99/);
   }, 300_000);

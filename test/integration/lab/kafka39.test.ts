@@ -12,8 +12,8 @@ const enabled = process.env.FAILOVER_SMOKE_KAFKA39 === '1';
 const LAB39: TestLab = {
   ...TEST_LAB,
   dir: join(repoRoot, '.lab-test-39'),
-  eastPort: 19492,
-  westPort: 29492,
+  eastPort: Number(process.env.FAILOVER_TEST_39_EAST_PORT ?? 19492),
+  westPort: Number(process.env.FAILOVER_TEST_39_WEST_PORT ?? 29492),
   kafka: process.env.FAILOVER_SMOKE_KAFKA39_VERSION ?? '3.9.2',
 };
 
