@@ -62,6 +62,16 @@ describe('failover validate (built CLI)', () => {
   const run = (args: string[], env: Record<string, string> = {}) =>
     spawnSync(process.execPath, [bin, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env } });
 
+  it('never loads kafkajs, not even indirectly (validate must stay fast and offline)', () => {
+    const guard = join(FIXTURES, 'forbid-kafkajs.cjs');
+    // The guard itself works: importing kafkajs from an ES module under it exits 99.
+    const control = spawnSync(process.execPath, ['-r', guard, '--input-type=module', '-e', "import 'kafkajs'"], { cwd: ROOT, encoding: 'utf8' });
+    expect(control.status).toBe(99);
+    const r = spawnSync(process.execPath, ['-r', guard, bin, 'validate', 'runbooks/lab.yaml'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
   it('passes every example runbook', () => {
     const r = run(['validate', 'runbooks/lab.yaml', 'runbooks/lab-secure.yaml', 'runbooks/cluster-linking.yaml', 'runbooks/msk-replicator.yaml']);
     expect(r.stderr).toBe('');
