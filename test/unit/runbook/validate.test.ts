@@ -53,7 +53,7 @@ describe('validate (in process)', () => {
   });
 });
 
-describe('failover validate (built CLI)', () => {
+describe('failover validate (built CLI)', { timeout: 30_000 }, () => {
   const bin = join(ROOT, 'bin/failover.js');
   beforeAll(() => {
     if (!existsSync(join(ROOT, 'dist/cli.js'))) throw new Error('run `npm run build` first: these tests start the built CLI');
