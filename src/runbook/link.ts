@@ -75,7 +75,11 @@ export const LINK_KINDS = ['mirrormaker2', 'offset-preserving'] as const;
 
 export const linkSpec = z
   .discriminatedUnion('kind', [mirrormaker2, offsetPreserving], {
-    error: expecting('not a known link kind', LINK_KINDS.join(' or ')),
+    error: (iss) => {
+      const input = (iss as { input?: unknown }).input;
+      const absent = input !== null && typeof input === 'object' && !Object.hasOwn(input, 'kind');
+      return expecting(absent ? 'required key is missing' : 'not a known link kind', LINK_KINDS.join(' or '))(iss);
+    },
   })
   .meta({ description: 'the replication link between the clusters' });
 
