@@ -8,6 +8,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // Some unit tests spawn the built CLI; a loaded 2-core machine needs slack.
+          testTimeout: 30_000,
         },
       },
       {

@@ -41,7 +41,8 @@ export interface LabDescription {
 type Progress = (line: string) => void;
 
 const READY_TIMEOUT_MS = 60_000;
-const HEARTBEAT_TIMEOUT_MS = 120_000;
+// MM2 starts six connectors per flow; on a loaded 2-core machine that takes minutes.
+const HEARTBEAT_TIMEOUT_MS = 240_000;
 
 function settingsFrom(req: LabUpRequest, prior: LabState | undefined): LabSettings {
   const base: LabSettings = prior?.settings ?? {
