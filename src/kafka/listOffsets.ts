@@ -1,0 +1,115 @@
+import type { KafkaConnection } from './connection.js';
+import type { PartitionEnds } from './readTopic.js';
+import { byLeader, byTopic, leaderIndex, rawClusterOf, tpKey, type LeaderIndex } from './rawProtocol.js';
+
+/** ListOffsets' special timestamps. */
+export const LATEST_TIMESTAMP = -1;
+export const EARLIEST_TIMESTAMP = -2;
+
+export interface OffsetQuery {
+  topic: string;
+  partition: number;
+  /** LATEST_TIMESTAMP, EARLIEST_TIMESTAMP, or epoch milliseconds */
+  timestamp: number;
+}
+
+export interface OffsetAnswer {
+  topic: string;
+  partition: number;
+  /** -1 when a timestamp query finds no record at or after the timestamp */
+  offset: number;
+  /** the found record's timestamp, for timestamp queries (-1 otherwise) */
+  timestamp: number;
+}
+
+// READ_UNCOMMITTED: the high watermark, which is what replication lag is measured against.
+const READ_UNCOMMITTED = 0;
+
+/**
+ * Answers many ListOffsets queries with one request per partition leader
+ * (not one per topic, as `admin.fetchTopicOffsets` does). Kafka refuses a
+ * request that names a partition twice, so every query must be for a
+ * different partition; callers ask for earliest and latest in two calls.
+ */
+export async function listOffsets(conn: KafkaConnection, leaders: LeaderIndex, queries: readonly OffsetQuery[], what = 'list offsets'): Promise<OffsetAnswer[]> {
+  if (queries.length === 0) return [];
+  const seen = new Set<string>();
+  for (const q of queries) {
+    const k = tpKey(q.topic, q.partition);
+    if (seen.has(k)) throw new Error(`listOffsets: ${q.topic}-${q.partition} asked twice in one request`);
+    seen.add(k);
+  }
+  const { perBroker, leaderless } = byLeader(leaders, queries);
+  if (leaderless.length > 0) {
+    const first = leaderless[0]!;
+    throw new Error(`${conn.name}: no leader known for ${first.topic}-${first.partition}${leaderless.length > 1 ? ` and ${leaderless.length - 1} more partitions` : ''}`);
+  }
+  const cluster = await rawClusterOf(conn);
+  const answers = await Promise.all(
+    [...perBroker.entries()].map(async ([nodeId, qs]) => {
+      const broker = await conn.call(`${what}: broker ${nodeId}`, () => cluster.findBroker({ nodeId: String(nodeId) }));
+      const topics = [...byTopic(qs).entries()].map(([topic, ps]) => ({
+        topic,
+        partitions: ps.map((p) => ({ partition: p.partition, timestamp: String(p.timestamp) })),
+      }));
+      const res = await conn.call(`${what} (${qs.length} partitions on broker ${nodeId})`, () =>
+        broker.listOffsets({ replicaId: -1, isolationLevel: READ_UNCOMMITTED, topics }),
+      );
+      return res.responses.flatMap((r) =>
+        r.partitions.map((p) => ({ topic: r.topic, partition: p.partition, offset: Number(p.offset), timestamp: p.timestamp === undefined ? -1 : Number(p.timestamp) })),
+      );
+    }),
+  );
+  return answers.flat();
+}
+
+/**
+ * Earliest and latest offsets of every partition of `topics`: two ListOffsets
+ * requests per broker in all, whatever the number of topics. `partitionsOf`
+ * comes from the same Metadata answer as `leaders`.
+ */
+export async function partitionEndsBatch(
+  conn: KafkaConnection,
+  leaders: LeaderIndex,
+  topics: readonly string[],
+): Promise<Map<string, PartitionEnds[]>> {
+  const parts = topics.flatMap((topic) => [...(leaders.get(topic)?.keys() ?? [])].map((partition) => ({ topic, partition })));
+  const [earliest, latest] = await Promise.all([
+    listOffsets(conn, leaders, parts.map((p) => ({ ...p, timestamp: EARLIEST_TIMESTAMP })), 'earliest offsets'),
+    listOffsets(conn, leaders, parts.map((p) => ({ ...p, timestamp: LATEST_TIMESTAMP })), 'latest offsets'),
+  ]);
+  const low = new Map(earliest.map((a) => [tpKey(a.topic, a.partition), a.offset]));
+  const out = new Map<string, PartitionEnds[]>();
+  for (const a of latest) {
+    const list = out.get(a.topic) ?? [];
+    list.push({ partition: a.partition, earliest: low.get(tpKey(a.topic, a.partition)) ?? 0, latest: a.offset });
+    out.set(a.topic, list);
+  }
+  for (const topic of topics) {
+    const list = out.get(topic) ?? [];
+    list.sort((a, b) => a.partition - b.partition);
+    out.set(topic, list);
+  }
+  return out;
+}
+
+/**
+ * The batched counterpart of `partitionEnds` in readTopic.ts, for callers
+ * without a Metadata answer at hand: one Metadata request for the topics,
+ * then two ListOffsets requests per broker.
+ */
+export async function partitionEndsOf(conn: KafkaConnection, topics: readonly string[]): Promise<Map<string, PartitionEnds[]>> {
+  if (topics.length === 0) return new Map();
+  const cluster = await rawClusterOf(conn);
+  const md = await conn.call(`metadata of ${topics.length} topics`, () => cluster.metadata({ topics: [...topics] }));
+  return partitionEndsBatch(conn, leaderIndex(md), topics);
+}
+
+/**
+ * For each query, the earliest offset whose record timestamp is at or after
+ * the query's timestamp (Kafka's offsetsForTimes), one request per broker.
+ */
+export async function offsetsForTimes(conn: KafkaConnection, leaders: LeaderIndex, queries: readonly OffsetQuery[]): Promise<Map<string, OffsetAnswer>> {
+  const answers = await listOffsets(conn, leaders, queries, 'offsets for timestamps');
+  return new Map(answers.map((a) => [tpKey(a.topic, a.partition), a]));
+}
