@@ -1,0 +1,232 @@
+import { listAcls, type Acl } from './acls.js';
+import { describeBrokerConfigs, describeTopicConfigs, type ConfigMap } from './configs.js';
+import type { KafkaConnection } from './connection.js';
+import { describeGroups, fetchGroupOffsets, type GroupDescription, type GroupOffsetsResult } from './groups.js';
+import { partitionEndsBatch } from './listOffsets.js';
+import { loadCheckpoints, loadOffsetSyncs, type LoadedCheckpoints, type LoadedOffsetSyncs } from './mm2Translation.js';
+import { leaderIndex, rawClusterOf, tpKey, type ApiVersionRange, type LeaderIndex } from './rawProtocol.js';
+import type { PartitionEnds } from './readTopic.js';
+import { recordsAt } from './recordsAt.js';
+
+/**
+ * One cluster's facts, gathered with batched requests: Metadata for every
+ * topic in one request, DescribeConfigs for every selected topic in one,
+ * ListOffsets once per broker per kind, DescribeGroups in one call, group
+ * offsets with bounded concurrency, ACLs in one call, and one Fetch per
+ * broker for the newest records. Every call is bounded by the connection's
+ * deadline, so a dead or paused cluster yields an unreachable snapshot in
+ * about one timeout instead of hanging.
+ *
+ * Each part is a `Fact`: a part that fails (no authorizer, say) carries its
+ * error and leaves the others standing.
+ */
+export type Fact<T> = { ok: true; value: T } | { ok: false; error: string };
+
+export interface TopicInfo {
+  partitions: number[];
+  internal: boolean;
+}
+
+export interface NewestRecord {
+  offset: number;
+  timestamp: number;
+  /** key and value bytes */
+  bytes: number;
+}
+
+export interface SnapshotRequest {
+  /** picks, from every topic Metadata listed, those whose configs, ends and newest records are gathered */
+  selectTopics?: (all: readonly string[]) => string[];
+  /** topic configs to describe (default: all of them) */
+  configNames?: readonly string[];
+  configs?: boolean;
+  ends?: boolean;
+  /** the newest record of each partition of the selected topics */
+  newestRecords?: boolean;
+  /** groups to describe and whose commits to fetch */
+  groups?: readonly string[];
+  acls?: boolean;
+  brokerConfigs?: boolean;
+  /** MM2 checkpoints topic to read, when it exists */
+  checkpointsTopic?: string;
+  /** MM2 offset-syncs topic to read, when it exists */
+  offsetSyncsTopic?: string;
+  /** topics whose newest record timestamp is wanted (replicated heartbeats) */
+  heartbeatTopics?: readonly string[];
+  groupConcurrency?: number;
+}
+
+export interface ClusterSnapshot {
+  name: string;
+  bootstrap: string[];
+  takenAt: number;
+  reachable: boolean;
+  /** why the cluster could not be read at all */
+  error?: string;
+  clusterId?: string;
+  brokers: { nodeId: number; host: string; port: number }[];
+  /** API versions every broker supports, by API key */
+  apiVersions?: Fact<Record<string, ApiVersionRange>>;
+  /** every topic, by name */
+  topics: Map<string, TopicInfo>;
+  selected: string[];
+  configs?: Fact<Map<string, ConfigMap>>;
+  ends?: Fact<Map<string, PartitionEnds[]>>;
+  newest?: Fact<Map<string, NewestRecord>>;
+  groups?: Fact<Map<string, GroupDescription>>;
+  offsets?: Fact<Map<string, GroupOffsetsResult>>;
+  acls?: Fact<Acl[]>;
+  brokerConfigs?: Fact<ConfigMap>;
+  checkpoints?: Fact<LoadedCheckpoints>;
+  offsetSyncs?: Fact<LoadedOffsetSyncs>;
+  /** topic -> newest record timestamp (absent when the topic is empty or missing) */
+  heartbeats?: Fact<Map<string, number | undefined>>;
+  /** milliseconds per part, for --verbose and the benchmark */
+  timings: Record<string, number>;
+  /** kept for follow-up lookups (timestamp translation) against the same Metadata */
+  leaders?: LeaderIndex;
+}
+
+async function fact<T>(timings: Record<string, number>, name: string, fn: () => Promise<T>): Promise<Fact<T>> {
+  const t0 = Date.now();
+  try {
+    return { ok: true, value: await fn() };
+  } catch (e) {
+    return { ok: false, error: (e as Error).message };
+  } finally {
+    timings[name] = Date.now() - t0;
+  }
+}
+
+export function unreachableSnapshot(conn: Pick<KafkaConnection, 'name' | 'bootstrap'>, error: string, takenAt = Date.now()): ClusterSnapshot {
+  return { name: conn.name, bootstrap: conn.bootstrap, takenAt, reachable: false, error, brokers: [], topics: new Map(), selected: [], timings: {} };
+}
+
+export async function takeSnapshot(conn: KafkaConnection, req: SnapshotRequest, now: () => number = Date.now): Promise<ClusterSnapshot> {
+  const takenAt = now();
+  const timings: Record<string, number> = {};
+  const t0 = Date.now();
+  let md;
+  try {
+    const cluster = await rawClusterOf(conn);
+    md = await conn.call('metadata of all topics', () => cluster.metadata({ topics: [] }));
+  } catch (e) {
+    return { ...unreachableSnapshot(conn, (e as Error).message, takenAt), timings: { metadata: Date.now() - t0 } };
+  }
+  timings.metadata = Date.now() - t0;
+  const topics = new Map<string, TopicInfo>();
+  for (const t of md.topicMetadata) {
+    topics.set(t.topic, { partitions: t.partitionMetadata.map((p) => p.partitionId).sort((a, b) => a - b), internal: Boolean(t.isInternal) });
+  }
+  const leaders = leaderIndex(md);
+  const all = [...topics.keys()];
+  const selected = (req.selectTopics?.(all) ?? []).filter((t) => topics.has(t));
+  const heartbeatTopics = (req.heartbeatTopics ?? []).filter((t) => topics.has(t));
+  const snap: ClusterSnapshot = {
+    name: conn.name,
+    bootstrap: conn.bootstrap,
+    takenAt,
+    reachable: true,
+    clusterId: md.clusterId,
+    brokers: md.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })),
+    topics,
+    selected,
+    timings,
+    leaders,
+  };
+
+  const endsTopics = [...new Set([...(req.ends || req.newestRecords ? selected : []), ...heartbeatTopics])];
+  const endsP = endsTopics.length > 0 ? fact(timings, 'ends', () => partitionEndsBatch(conn, leaders, endsTopics)) : undefined;
+  const jobs: Promise<unknown>[] = [];
+  const put = <K extends keyof ClusterSnapshot>(key: K, p: Promise<ClusterSnapshot[K]>) => jobs.push(p.then((v) => void (snap[key] = v)));
+
+  put('apiVersions', fact(timings, 'apiVersions', () => apiVersionsOf(conn, snap.brokers.map((b) => b.nodeId))));
+  if (req.configs && selected.length > 0) put('configs', fact(timings, 'configs', () => describeTopicConfigs(conn, selected, req.configNames)));
+  if (req.groups && req.groups.length > 0) {
+    const groups = [...req.groups];
+    put('groups', fact(timings, 'groups', () => describeGroups(conn, groups)));
+    put('offsets', fact(timings, 'groupOffsets', () => fetchGroupOffsets(conn, groups, { concurrency: req.groupConcurrency ?? 16 })));
+  }
+  if (req.acls) put('acls', fact(timings, 'acls', () => listAcls(conn)));
+  const firstBroker = snap.brokers[0];
+  if (req.brokerConfigs && firstBroker) put('brokerConfigs', fact(timings, 'brokerConfigs', () => describeBrokerConfigs(conn, firstBroker.nodeId)));
+  if (req.checkpointsTopic) {
+    const topic = req.checkpointsTopic;
+    put('checkpoints', fact(timings, 'checkpoints', () => loadCheckpoints(conn, topic, topics.has(topic))));
+  }
+  if (req.offsetSyncsTopic) {
+    const topic = req.offsetSyncsTopic;
+    put('offsetSyncs', fact(timings, 'offsetSyncs', () => loadOffsetSyncs(conn, topic, topics.has(topic))));
+  }
+  if (endsP) {
+    jobs.push(
+      endsP.then(async (ends) => {
+        if (req.ends || req.newestRecords) snap.ends = ends;
+        if (!ends.ok) {
+          if (req.newestRecords) snap.newest = ends;
+          if (req.heartbeatTopics) snap.heartbeats = ends;
+          return;
+        }
+        const newestOf = (names: readonly string[]) =>
+          names.flatMap((topic) => (ends.value.get(topic) ?? []).filter((e) => e.latest > e.earliest).map((e) => ({ topic, partition: e.partition, offset: e.latest - 1 })));
+        const wanted = [...(req.newestRecords ? newestOf(selected) : []), ...newestOf(heartbeatTopics)];
+        const got = await fact(timings, 'newestRecords', () => recordsAt(conn, leaders, wanted));
+        if (!got.ok) {
+          if (req.newestRecords) snap.newest = got;
+          if (req.heartbeatTopics) snap.heartbeats = got;
+          return;
+        }
+        if (req.newestRecords) {
+          const newest = new Map<string, NewestRecord>();
+          for (const topic of selected) {
+            for (const e of ends.value.get(topic) ?? []) {
+              const r = got.value.get(tpKey(topic, e.partition));
+              if (r) newest.set(tpKey(topic, e.partition), { offset: r.offset, timestamp: r.timestamp, bytes: (r.key?.length ?? 0) + (r.value?.length ?? 0) });
+            }
+          }
+          snap.newest = { ok: true, value: newest };
+        }
+        if (req.heartbeatTopics) {
+          const hb = new Map<string, number | undefined>();
+          for (const topic of req.heartbeatTopics) {
+            const stamps = (ends.value.get(topic) ?? []).flatMap((e) => {
+              const r = got.value.get(tpKey(topic, e.partition));
+              return r ? [r.timestamp] : [];
+            });
+            hb.set(topic, stamps.length ? Math.max(...stamps) : undefined);
+          }
+          snap.heartbeats = { ok: true, value: hb };
+        }
+      }),
+    );
+  } else if (req.heartbeatTopics) {
+    snap.heartbeats = { ok: true, value: new Map(req.heartbeatTopics.map((t) => [t, undefined])) };
+  }
+  await Promise.all(jobs);
+  timings.total = Date.now() - t0;
+  return snap;
+}
+
+/**
+ * The API version ranges all brokers support: kafkajs asked each broker
+ * (ApiVersions) when it connected. A range a client can use cluster-wide is
+ * the intersection.
+ */
+async function apiVersionsOf(conn: KafkaConnection, nodeIds: number[]): Promise<Record<string, ApiVersionRange>> {
+  const cluster = await rawClusterOf(conn);
+  const per = await Promise.all(nodeIds.map((id) => conn.call(`api versions of broker ${id}`, () => cluster.findBroker({ nodeId: String(id) }))));
+  const out: Record<string, ApiVersionRange> = {};
+  per.forEach((broker, i) => {
+    const versions = broker.versions ?? {};
+    if (i === 0) {
+      for (const [k, v] of Object.entries(versions)) out[k] = { minVersion: v.minVersion, maxVersion: v.maxVersion };
+      return;
+    }
+    for (const k of Object.keys(out)) {
+      const v = versions[k];
+      if (!v) delete out[k];
+      else out[k] = { minVersion: Math.max(out[k]!.minVersion, v.minVersion), maxVersion: Math.min(out[k]!.maxVersion, v.maxVersion) };
+    }
+  });
+  return out;
+}
