@@ -1,0 +1,111 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { FailoverError } from '../errors.js';
+import { bootstrapOf, kafkaMajor, labPaths, type BrokerName } from './labConfig.js';
+import { readState } from './labState.js';
+import { readLabSecrets } from './secrets.js';
+import { findJava } from './toolchain.js';
+
+/**
+ * Kafka's own command-line tools, run from the lab's classpath (the jars
+ * Maven resolved for `lab up`): what an operator runs by hand, and the way
+ * to change things kafkajs must not touch on a live cluster (kafkajs's
+ * alterConfigs resets every dynamic config it is not given; ConfigCommand
+ * uses IncrementalAlterConfigs).
+ */
+export const KAFKA_TOOLS = {
+  topics: 'org.apache.kafka.tools.TopicCommand',
+  configs: 'kafka.admin.ConfigCommand',
+  consumerGroups: 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
+  acls: 'org.apache.kafka.tools.AclCommand',
+} as const;
+
+export type KafkaToolName = keyof typeof KAFKA_TOOLS;
+
+export interface KafkaToolRun {
+  /** the command as a person would type it (kafka-topics.sh style), credentials left out */
+  command: string;
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  elapsedMs: number;
+}
+
+const SCRIPT: Record<KafkaToolName, string> = {
+  topics: 'kafka-topics.sh',
+  configs: 'kafka-configs.sh',
+  consumerGroups: 'kafka-consumer-groups.sh',
+  acls: 'kafka-acls.sh',
+};
+
+/** Tools log to stderr, errors only, so that stdout holds just the tool's answer. */
+const TOOLS_LOG4J2 = [
+  'status = error',
+  'appender.err.type = Console',
+  'appender.err.name = err',
+  'appender.err.target = SYSTEM_ERR',
+  'appender.err.layout.type = PatternLayout',
+  'appender.err.layout.pattern = %p %m (%c)%n',
+  'rootLogger.level = ERROR',
+  'rootLogger.appenderRef.err.ref = err',
+  '',
+].join('\n');
+
+/**
+ * Runs one Kafka tool against a lab cluster: `--bootstrap-server` comes
+ * first, and on a secure lab `--command-config` with the lab admin's SCRAM
+ * credentials (a file in the lab folder, mode 0600). Never throws for a
+ * non-zero exit; the caller reads `exitCode` and `stderr`.
+ */
+export async function runKafkaTool(opts: {
+  dir: string;
+  tool: KafkaToolName;
+  cluster: BrokerName;
+  args: string[];
+  timeoutMs?: number;
+}): Promise<KafkaToolRun> {
+  const paths = labPaths(opts.dir);
+  const state = readState(paths.state);
+  if (!state) throw new FailoverError(`no lab in ${paths.root}`, { hint: 'run `failover lab up` first' });
+  const s = state.settings;
+  const cpFile = paths.classpath(s.kafkaVersion);
+  if (!existsSync(cpFile)) throw new FailoverError(`no classpath for Kafka ${s.kafkaVersion} in ${cpFile}`, { hint: 'run `failover lab up` once; it resolves the jars' });
+  const classpath = readFileSync(cpFile, 'utf8').trim();
+  const java = await findJava();
+  const logCfg = join(paths.root, 'tools-log4j2.properties');
+  if (!existsSync(logCfg)) writeFileSync(logCfg, TOOLS_LOG4J2);
+  const extra: string[] = [];
+  if (s.secure) {
+    const secrets = readLabSecrets(paths.secrets);
+    if (!secrets) throw new FailoverError(`the secure lab in ${paths.root} has no secrets.json`, { hint: 'run `failover lab up --secure` again' });
+    const cfg = join(paths.root, 'tools-admin.properties');
+    writeFileSync(
+      cfg,
+      [
+        'security.protocol=SASL_PLAINTEXT',
+        'sasl.mechanism=SCRAM-SHA-256',
+        `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="${secrets.admin}";`,
+        '',
+      ].join('\n'),
+      { mode: 0o600 },
+    );
+    extra.push('--command-config', cfg);
+  }
+  const bootstrap = bootstrapOf(s, opts.cluster);
+  const args = ['--bootstrap-server', bootstrap, ...opts.args, ...extra];
+  const jvm = ['-Xmx256m', '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-Djava.awt.headless=true'];
+  jvm.push(kafkaMajor(s.kafkaVersion) >= 4 ? `-Dlog4j2.configurationFile=${logCfg}` : '-Dlog4j.rootLogger=ERROR');
+  const t0 = Date.now();
+  const r = await execa(java.bin, [...jvm, '-cp', classpath, KAFKA_TOOLS[opts.tool], ...args], {
+    reject: false,
+    timeout: opts.timeoutMs ?? 120_000,
+  });
+  return {
+    command: [SCRIPT[opts.tool], '--bootstrap-server', bootstrap, ...opts.args, ...(extra.length ? ['--command-config', '<admin.properties>'] : [])].join(' '),
+    exitCode: r.exitCode ?? -1,
+    stdout: String(r.stdout ?? ''),
+    stderr: String(r.stderr ?? ''),
+    elapsedMs: Date.now() - t0,
+  };
+}
