@@ -36,6 +36,31 @@ export function buildProgram(): Command {
     });
 
   // -- commands: check (gates) --
+  program
+    .command('check')
+    .description('gates against the live clusters: a scorecard and whether the pair is ready to switch')
+    .argument('<runbook>', 'runbook file')
+    .option('--gate <gate...>', 'run only these gates (compatibility, offsets, routing, governance, rollback, observability, cost)')
+    .option('--verbose', 'show every check, not only those that fall short')
+    .option('--json', 'one JSON document on stdout (schema/check-result.schema.json)')
+    .option('--junit <file>', 'also write JUnit XML for CI')
+    .option('--markdown <file>', 'also write a Markdown scorecard')
+    .option('--transcripts <dir>', 'folder of earlier transcripts, for rehearsal evidence', 'transcripts')
+    .action(async (runbook: string, opts: { gate?: string[]; verbose?: boolean; json?: boolean; junit?: string; markdown?: string; transcripts?: string }) => {
+      const { check } = await import('./commands/check.js');
+      setExit(
+        await check({
+          runbook,
+          ...(opts.gate ? { gates: opts.gate } : {}),
+          verbose: Boolean(opts.verbose),
+          json: Boolean(opts.json),
+          ...(opts.junit ? { junit: opts.junit } : {}),
+          ...(opts.markdown ? { markdown: opts.markdown } : {}),
+          ...(opts.transcripts ? { transcripts: opts.transcripts } : {}),
+          cwd: process.cwd(),
+        }),
+      );
+    });
 
   // -- commands: plan, promote, revert, continue-forward, status, transcript (actions) --
   const transcript = program.command('transcript').description('read the journal of a run: render it, check its hash chain');
