@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { checkpointsTopic, offsetSyncsTopic, replicatedHeartbeatsTopic, sourceTopicName, targetTopicName } from '../../../src/kafka/naming.js';
+
+const eastToWest = { kind: 'mirrormaker2' as const, sourceAlias: 'east', targetAlias: 'west', separator: '.' };
+
+describe('topic naming across a flow', () => {
+  it('MM2 prefixes the source alias, and maps a topic that came from the target back to its original name', () => {
+    expect(targetTopicName(eastToWest, 'orders')).toBe('east.orders');
+    expect(targetTopicName(eastToWest, 'west.orders')).toBe('orders');
+    expect(sourceTopicName(eastToWest, 'east.orders')).toBe('orders');
+    expect(sourceTopicName(eastToWest, 'orders')).toBeUndefined();
+  });
+
+  it('offset-preserving links keep the name or add a prefix', () => {
+    expect(targetTopicName({ kind: 'offset-preserving' }, 'orders')).toBe('orders');
+    expect(targetTopicName({ kind: 'offset-preserving', prefix: 'dr-' }, 'orders')).toBe('dr-orders');
+    expect(sourceTopicName({ kind: 'offset-preserving', prefix: 'dr-' }, 'dr-orders')).toBe('orders');
+  });
+
+  it('names MM2 internal topics with the separator, as DefaultReplicationPolicy does', () => {
+    expect(checkpointsTopic('east')).toBe('east.checkpoints.internal');
+    expect(checkpointsTopic('east', '_')).toBe('east_checkpoints_internal');
+    expect(offsetSyncsTopic({ sourceAlias: 'east', targetAlias: 'west' }, 'source')).toBe('mm2-offset-syncs.west.internal');
+    expect(offsetSyncsTopic({ sourceAlias: 'east', targetAlias: 'west' }, 'target')).toBe('mm2-offset-syncs.east.internal');
+    expect(replicatedHeartbeatsTopic('east', '.')).toBe('east.heartbeats');
+  });
+});
