@@ -84,6 +84,22 @@ export function buildProgram(): Command {
     });
 
   // -- commands: drill --
+  program
+    .command('drill')
+    .description('run an action under a probe workload with a fault injected, and measure lost, duplicated and reordered events and downtime')
+    .argument('<runbook>', 'runbook file')
+    .option('--scenario <name>', 'planned, primary-down, primary-hung, or a scenario of the runbook', 'planned')
+    .option('--revert', 'after the action and a dwell, revert (the rehearsal the rollback gate counts)')
+    .option('--json', 'one JSON document on stdout')
+    .option('--junit <file>', 'also write JUnit XML')
+    .option('--markdown <file>', 'also write the Markdown report here')
+    .option('--html <file>', 'also write the HTML report here')
+    .option('--transcripts <dir>', 'where the transcript and reports go', 'transcripts')
+    .option('--yes', 'do not ask before injecting the fault and running the action')
+    .action(async (runbook: string, opts: { scenario: string; revert?: boolean; json?: boolean; junit?: string; markdown?: string; html?: string; transcripts: string; yes?: boolean }) => {
+      const { drill } = await import('./commands/drill.js');
+      setExit(await drill({ runbook, ...opts, cwd: process.cwd() }));
+    });
 
   const lab = program.command('lab').description('the local two-cluster lab (east, west, MirrorMaker 2)');
   const dirOpt = () => new Option('--dir <dir>', 'lab state folder').default('.lab');

@@ -1,0 +1,417 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { errorMessage } from '../errors.js';
+import type { KafkaConnection } from '../kafka/connection.js';
+import { probeReadConnection, type ProbeClientOptions } from '../kafka/probeClients.js';
+import { describeCluster } from '../kafka/clusterInfo.js';
+import type { LoadedRunbook } from '../runbook/load.js';
+import type { ProbeSpec, Runbook, ScenarioSpec } from '../runbook/schema.js';
+import { runFacts } from '../transcript/runFacts.js';
+import { TranscriptWriter, defaultTranscriptPath } from '../transcript/writer.js';
+import { checkExpectations, mergeExpect } from './expectations.js';
+import { drillTemplates, runFaultCommand, type CommandResult } from './faults.js';
+import { measure, type SurvivorRead } from './measure.js';
+import { Probe } from './probe.js';
+import { ProbeLog } from './probeLog.js';
+import { renderDrillHtml } from './reportHtml.js';
+import { renderDrillMarkdown } from './reportMarkdown.js';
+import { DRILL_RESULT_VERSION, type DrillActionRun, type DrillFiles, type DrillPhase, type DrillResult } from './result.js';
+import type { RouteTarget } from './route.js';
+import { readSurvivor } from './survivorRead.js';
+import { buildTimeline } from './timeline.js';
+
+/**
+ * A drill: the probe runs; the scenario's fault is injected into the primary
+ * and lasts its dwell; the action (promote by default) runs through the
+ * engine; the promoted secondary is read to its end (the loss at the
+ * switch); with `revert`, the fault is recovered, the pair dwells, the revert
+ * runs and the home primary is read to its end; the fault is always
+ * recovered at the end. Then the probe's records are measured against
+ * `drill.expect`, and the reports written beside the drill's transcript.
+ */
+
+/** One step event of an action, as the engine reports it while it runs. */
+export interface ActionStepEvent {
+  index: number;
+  step: string;
+  status: 'planned' | 'applied' | 'verified' | 'failed' | 'skipped';
+  summary: string;
+}
+
+export interface ActionRunOutcome {
+  outcome: 'ok' | 'failed' | 'stopped' | 'interrupted';
+  exitCode: number;
+  summary: string;
+  transcript?: string;
+}
+
+/** Runs an action of the runbook to its end, non-interactively (the drill's own confirmation covers it). */
+export type ActionRunner = (action: string, onStep: (e: ActionStepEvent) => void) => Promise<ActionRunOutcome>;
+
+export interface DrillOptions {
+  loaded: LoadedRunbook;
+  /** the runbook path as the operator gave it */
+  runbookPath: string;
+  scenario: string;
+  revert: boolean;
+  runAction: ActionRunner;
+  /** where transcripts go (default transcripts/ under the working directory) */
+  transcriptsDir?: string;
+  argv?: string[];
+  /** progress lines for the operator */
+  progress?: (line: string) => void;
+  /** how long the probe runs before the fault, to have a baseline (default 3 s) */
+  warmupMs?: number;
+  /** how long the pair stays promoted before a revert when the scenario has no dwell (default 5 s) */
+  revertDwellMs?: number;
+  faultTimeoutMs?: number;
+  recoverTimeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
+export function scenarioOf(rb: Runbook, name: string): ScenarioSpec | undefined {
+  const s = rb.drill?.scenarios[name];
+  if (s) return s;
+  // The well-known planned scenario needs no entry: no fault, promote.
+  if (name === 'planned') return { kind: 'planned', action: 'promote', dwell: 0 };
+  return undefined;
+}
+
+export function clientOptionsFor(rb: Runbook, target: RouteTarget): ProbeClientOptions {
+  const spec = target.cluster ? rb.clusters[target.cluster] : rb.clusters[rb.roles.primary];
+  const auth = spec?.auth;
+  return {
+    bootstrap: target.bootstrap,
+    requestTimeoutMs: spec?.timeouts.requestTimeout ?? 10_000,
+    connectionTimeoutMs: spec?.timeouts.connectionTimeout ?? 5000,
+    clientId: `${spec?.clientId ?? 'failover'}-probe`,
+    ...(auth ? { auth: { ...(auth.sasl ? { sasl: auth.sasl } : {}), ...(auth.tls === undefined ? {} : { tls: auth.tls }) } } : {}),
+  };
+}
+
+function readConnection(rb: Runbook, cluster: string): KafkaConnection {
+  return probeReadConnection(cluster, clientOptionsFor(rb, { bootstrap: rb.clusters[cluster]!.bootstrap, cluster, how: 'runbook' }));
+}
+
+export function drillFiles(transcript: string): DrillFiles {
+  const stem = transcript.replace(/\.jsonl$/, '');
+  return {
+    transcript,
+    markdown: `${stem}.md`,
+    html: `${stem}.html`,
+    json: `${stem}.json`,
+    probeRecords: `${stem}.probe.jsonl`,
+    control: `${stem}.probe-control`,
+  };
+}
+
+/** The probe's events as JSON Lines: the raw data behind the report, and what an independent check reads. */
+export function probeRecordsText(log: ProbeLog, runId: string): string {
+  const lines: string[] = [];
+  for (let i = 0; i < log.count; i++) {
+    const acked = log.isAcked(i);
+    lines.push(
+      JSON.stringify({
+        id: `${runId}-${i}`,
+        key: log.key[i],
+        seq: log.seq[i],
+        sentAt: round(log.sentAt[i]!),
+        to: log.clusterName(log.sentTo[i]!) ?? null,
+        ...(acked
+          ? { ackedAt: round(log.ackAt[i]!), ackedBy: log.clusterName(log.ackCluster[i]!), partition: log.ackPartition[i], offset: log.ackOffset[i] }
+          : { errorAt: Number.isNaN(log.errorAt[i]!) ? null : round(log.errorAt[i]!) }),
+      }),
+    );
+  }
+  return lines.join('\n') + (lines.length ? '\n' : '');
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
+export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
+  const { runbook: rb, contentHash } = opts.loaded;
+  const progress = opts.progress ?? (() => {});
+  const scenario = scenarioOf(rb, opts.scenario)!;
+  const probeSpec: ProbeSpec = rb.drill?.probe ?? { topic: 'failover.probe', group: 'failover-probe', keys: 32, ratePerSecond: 100 };
+  const started = new Date();
+  const transcriptPath = resolve(defaultTranscriptPath(rb.name, 'drill', started, opts.transcriptsDir ?? 'transcripts'));
+  const files = drillFiles(transcriptPath);
+  mkdirSync(dirname(transcriptPath), { recursive: true });
+  const runId = `drill-${started.getTime().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const templates = drillTemplates(rb, transcriptPath);
+  const baseDir = opts.loaded.baseDir;
+  const { primary, secondary } = rb.roles;
+  const log = new ProbeLog();
+  const phases: DrillPhase[] = [];
+  const faults: DrillResult['faults'] = [];
+  const actions: DrillActionRun[] = [];
+  const reads: SurvivorRead[] = [];
+  let problem: string | undefined;
+
+  const writer = TranscriptWriter.create(transcriptPath, { redact: opts.loaded.secrets.values() });
+  const facts = runFacts(opts.env);
+  writer.append({
+    type: 'run-started',
+    runbook: { path: opts.runbookPath, name: rb.name, sha256: contentHash },
+    action: 'drill',
+    ...facts,
+    argv: opts.argv ?? ['drill', opts.runbookPath, '--scenario', opts.scenario, ...(opts.revert ? ['--revert'] : [])],
+  });
+  writer.append({
+    type: 'note',
+    text: `drill ${opts.scenario} (${scenario.kind}): ${scenario.fault ? 'fault on' : 'no fault;'} ${primary}, then ${scenario.action}${opts.revert ? ', then revert' : ''}; probe ${probeSpec.ratePerSecond}/s on ${probeSpec.topic}`,
+    data: { scenario: opts.scenario, kind: scenario.kind, action: scenario.action, revert: opts.revert, runId, probe: probeSpec, files },
+  });
+
+  const phase = (name: string, detail?: string): DrillPhase => {
+    const p: DrillPhase = { name, at: log.time(), ...(detail ? { detail } : {}) };
+    phases.push(p);
+    log.mark('phase', name);
+    progress(`${name}${detail ? `: ${detail}` : ''}`);
+    return p;
+  };
+  const end = (p: DrillPhase, ok: boolean, detail?: string) => {
+    p.endAt = log.time();
+    p.ok = ok;
+    if (detail) p.detail = detail;
+  };
+
+  const runCommand = async (label: string, argv: readonly string[], timeoutMs: number): Promise<CommandResult> => {
+    writer.append({ type: 'note', text: `${label}: ${argv.join(' ')}`, data: { label, argv } });
+    const at = log.time();
+    log.mark('fault', label, primary);
+    let r: CommandResult;
+    try {
+      r = await runFaultCommand(argv, templates, { cwd: baseDir, timeoutMs, ...(opts.env ? { env: opts.env } : {}) });
+    } catch (e) {
+      r = { argv: [...argv], exitCode: undefined, ms: 0, output: errorMessage(e), timedOut: false, ok: false };
+    }
+    faults.push({ ...r, label, at });
+    writer.append({
+      type: 'note',
+      text: `${label} ${r.ok ? 'done' : r.timedOut ? `timed out after ${timeoutMs} ms` : `failed (exit ${r.exitCode})`} in ${r.ms} ms`,
+      data: { label, exitCode: r.exitCode, ms: r.ms, output: r.output },
+    });
+    return r;
+  };
+
+  const runAction = async (action: string): Promise<DrillActionRun> => {
+    const p = phase(action);
+    writer.append({ type: 'note', text: `${action} starts through the engine`, data: { action } });
+    const run: DrillActionRun = { action, outcome: 'failed', exitCode: 1, summary: '', at: p.at, ms: 0, steps: [] };
+    actions.push(run);
+    try {
+      const r = await opts.runAction(action, (e) => {
+        const at = log.time();
+        run.steps.push({ ...e, at });
+        if (e.status !== 'planned') log.mark('step', `${action} ${e.index + 1}. ${e.step} ${e.status}`, undefined, at);
+        progress(`  ${action} ${e.index + 1}. ${e.step}: ${e.status}${e.summary ? ` (${e.summary})` : ''}`);
+      });
+      Object.assign(run, { outcome: r.outcome, exitCode: r.exitCode, summary: r.summary, ...(r.transcript ? { transcript: r.transcript } : {}) });
+    } catch (e) {
+      run.summary = errorMessage(e);
+    }
+    run.ms = log.time() - run.at;
+    end(p, run.outcome === 'ok', run.summary);
+    writer.append({
+      type: 'note',
+      text: `${action} finished: ${run.outcome}${run.summary ? ` (${run.summary})` : ''}${run.transcript ? `; its transcript: ${run.transcript}` : ''}`,
+      data: { action, outcome: run.outcome, exitCode: run.exitCode, transcript: run.transcript, ms: Math.round(run.ms) },
+    });
+    return run;
+  };
+
+  const survivor = async (label: string, cluster: string) => {
+    const p = phase(`read ${cluster}`, `${label}: ${cluster} read to its end without a group`);
+    const conn = readConnection(rb, cluster);
+    try {
+      const topics = probe.topicsFor(cluster);
+      const read = await readSurvivor(conn, { label, cluster, topics, probeTopic: probeSpec.topic, runId, log });
+      reads.push(read);
+      end(p, true, `${read.records.length} records of this run in ${read.topics.join(', ')}`);
+      log.mark('read', `${cluster} read to its end (${label})`, cluster, read.at);
+    } catch (e) {
+      end(p, false, errorMessage(e));
+      problem ??= `reading ${cluster} to its end failed: ${errorMessage(e)}`;
+    } finally {
+      await conn.close();
+    }
+  };
+
+  // Who is who, by cluster id, so a route by alias can be named.
+  const clusterIds: Record<string, string> = {};
+  await Promise.all(
+    Object.keys(rb.clusters).map(async (name) => {
+      const conn = readConnection(rb, name);
+      try {
+        clusterIds[(await describeCluster(conn)).clusterId] = name;
+      } finally {
+        await conn.close();
+      }
+    }),
+  );
+
+  const probe = new Probe({
+    runbook: rb,
+    spec: probeSpec,
+    runId,
+    log,
+    controlFile: files.control,
+    clientOptions: (t) => clientOptionsFor(rb, t),
+    clusterIds,
+  });
+
+  let faultActive = false;
+  let recovered = false;
+  const recover = async () => {
+    if (!faultActive || recovered || !scenario.fault?.recover) return;
+    const p = phase('recover', `the fault on ${primary} ends`);
+    const r = await runCommand('recover', scenario.fault.recover, opts.recoverTimeoutMs ?? 300_000);
+    recovered = true;
+    end(p, r.ok, r.ok ? undefined : r.output);
+    if (!r.ok) problem ??= `the recover command failed (${r.timedOut ? 'timed out' : `exit ${r.exitCode}`}): ${r.argv.join(' ')}`;
+  };
+
+  let completed = false;
+  try {
+    const warm = phase('probe', `${probeSpec.ratePerSecond} events/s on ${probeSpec.topic}, group ${probeSpec.group}`);
+    await probe.start();
+    await sleep(opts.warmupMs ?? 3000);
+    end(warm, true);
+
+    if (scenario.fault) {
+      const p = phase('fault', `${scenario.kind} on ${primary}`);
+      faultActive = true;
+      const r = await runCommand('inject', scenario.fault.inject, opts.faultTimeoutMs ?? 60_000);
+      end(p, r.ok, r.ok ? undefined : r.output);
+      if (!r.ok) throw new Error(`the fault command failed (${r.timedOut ? 'timed out' : `exit ${r.exitCode}`}): ${r.argv.join(' ')}\n${r.output}`);
+    }
+    if (scenario.dwell > 0) {
+      const p = phase('dwell', `${scenario.dwell} ms`);
+      await sleep(scenario.dwell);
+      end(p, true);
+    }
+
+    const act = await runAction(scenario.action);
+    if (act.outcome !== 'ok') throw new Error(`${scenario.action} did not succeed (${act.outcome}): ${act.summary}`);
+    // The switch's loss: the secondary as it stands, before any repair of the primary.
+    await sleep(1000);
+    await survivor('switch', secondary);
+    writeFileSync(files.probeRecords, probeRecordsText(log, runId));
+
+    if (opts.revert) {
+      await recover();
+      const dwell = scenario.dwell > 0 ? scenario.dwell : (opts.revertDwellMs ?? 5000);
+      const p = phase('dwell', `promoted for ${dwell} ms before the revert`);
+      await sleep(dwell);
+      end(p, true);
+      const rev = await runAction('revert');
+      if (rev.outcome !== 'ok') throw new Error(`revert did not succeed (${rev.outcome}): ${rev.summary}`);
+    }
+    await sleep(1000);
+    await probe.stopWriting();
+    await drain(probe, log);
+    if (opts.revert) await survivor('revert', primary);
+    completed = problem === undefined;
+  } catch (e) {
+    problem ??= errorMessage(e);
+    progress(`drill stopped: ${problem}`);
+  } finally {
+    await probe.stopWriting();
+    // The fault never outlives the drill.
+    await recover().catch((e: unknown) => {
+      problem ??= `recover failed: ${errorMessage(e)}`;
+    });
+    await probe.stop();
+  }
+
+  const endAt = log.markers.find((m) => m.label === 'probe stops writing')?.at ?? log.time();
+  const measurement = measure({ log, reads, endAt });
+  const expectations = checkExpectations(mergeExpect(rb.drill?.expect, scenario.expect), measurement);
+  const breached = expectations.filter((x) => !x.ok).map((x) => x.name);
+  const result: DrillResult = {
+    version: DRILL_RESULT_VERSION,
+    runbook: { path: opts.runbookPath, name: rb.name, sha256: contentHash },
+    scenario: {
+      name: opts.scenario,
+      kind: scenario.kind,
+      action: scenario.action,
+      revert: opts.revert,
+      ...(scenario.description ? { description: scenario.description } : {}),
+      dwellMs: scenario.dwell,
+      ...(opts.revert ? { revertDwellMs: scenario.dwell > 0 ? scenario.dwell : (opts.revertDwellMs ?? 5000) } : {}),
+    },
+    runId,
+    startedAt: started.toISOString(),
+    durationMs: Date.now() - started.getTime(),
+    probe: { topic: probeSpec.topic, group: probeSpec.group, keys: probeSpec.keys, ratePerSecond: probeSpec.ratePerSecond },
+    clusters: { primary, secondary },
+    phases,
+    faults,
+    actions,
+    measurement: { ...measurement, lostEvents: [] },
+    lostEventIds: measurement.lostEvents.map((i) => `${runId}-${i}`),
+    expectations,
+    breached,
+    completed,
+    ok: completed && breached.length === 0,
+    ...(problem ? { problem } : {}),
+    timeline: buildTimeline(log, log.time()),
+    errors: [...log.errorTexts.entries()].map(([text, count]) => ({ text, count })).sort((a, b) => b.count - a.count),
+    files,
+  };
+
+  writeFileSync(files.probeRecords, probeRecordsText(log, runId));
+  writeFileSync(files.json, JSON.stringify(result, null, 2) + '\n');
+  writeFileSync(files.markdown, renderDrillMarkdown(result));
+  writeFileSync(files.html, renderDrillHtml(result));
+  for (const x of expectations) {
+    writer.append({ type: 'check', gate: 'drill', check: `drill.${x.name}`, status: x.ok ? 'pass' : 'fail', finding: x.finding, data: { actual: x.actual, limit: x.limit } });
+  }
+  writer.append({
+    type: 'note',
+    text: `drill reports: ${files.markdown}, ${files.html}, ${files.json}; probe records: ${files.probeRecords}`,
+    data: { reports: { markdown: files.markdown, html: files.html, json: files.json, probeRecords: files.probeRecords }, actions: actions.map((a) => ({ action: a.action, outcome: a.outcome, transcript: a.transcript })) },
+  });
+  const exitCode = result.ok ? 0 : 1;
+  writer.append({
+    type: 'run-finished',
+    outcome: result.ok ? 'ok' : 'failed',
+    exitCode,
+    summary: drillSummaryLine(result),
+    durationMs: result.durationMs,
+  });
+  writer.close();
+  return result;
+}
+
+/** Waits until the consumer has read every acknowledged event, or nothing has arrived for 3 s (at most 20 s). */
+async function drain(probe: Probe, log: ProbeLog): Promise<void> {
+  const until = Date.now() + 20_000;
+  let lastCount = -1;
+  let quietSince = Date.now();
+  while (Date.now() < until) {
+    const seen = new Uint8Array(log.count);
+    for (let r = 0; r < log.receipts; r++) seen[log.rEvent[r]!] = 1;
+    let unread = 0;
+    for (let i = 0; i < log.count; i++) if (log.isAcked(i) && seen[i] === 0) unread++;
+    if (unread === 0) return;
+    if (log.receipts !== lastCount) {
+      lastCount = log.receipts;
+      quietSince = Date.now();
+    } else if (Date.now() - quietSince > 3000) return;
+    await sleep(200);
+  }
+  void probe;
+}
+
+export function drillSummaryLine(r: DrillResult): string {
+  const m = r.measurement;
+  const head = r.ok ? 'held' : !r.completed ? `did not complete (${r.problem ?? 'unknown'})` : `breached ${r.breached.join(', ')}`;
+  return `${r.scenario.name}: ${head}; write downtime ${(m.writeDowntimeMs / 1000).toFixed(2)} s, read downtime ${(m.readDowntimeMs / 1000).toFixed(2)} s, lost ${m.lost}, duplicates ${m.duplicates}, reorderings ${m.reorderings}`;
+}
