@@ -17,7 +17,7 @@ export function expecting(message: string, expected: string): ErrorFn {
     const raw = iss as Record<string, unknown>;
     raw[EXPECTED_FIELD] = expected;
     // A schema's own error function also answers for a key that is absent.
-    if (raw.code === 'invalid_type' && raw.input === undefined) {
+    if ((raw.code === 'invalid_type' || raw.code === 'invalid_value') && raw.input === undefined) {
       raw[MISSING_FIELD] = true;
       return 'required key is missing';
     }

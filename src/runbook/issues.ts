@@ -68,6 +68,10 @@ export function runbookErrorMap(raw: core.$ZodRawIssue): string {
     case 'invalid_value': {
       const values = (iss.values as unknown[]).map((v) => JSON.stringify(v));
       stamp(iss, values.length === 1 ? values[0] : `one of ${values.join(', ')}`);
+      if (iss.input === undefined) {
+        iss[MISSING_FIELD] = true;
+        return 'required key is missing';
+      }
       return 'not an allowed value';
     }
     case 'too_small': {
@@ -118,6 +122,9 @@ export function runbookErrorMap(raw: core.$ZodRawIssue): string {
 
 type Issue = core.$ZodIssue & Record<string, unknown>;
 
+/** The loader lists at most a few hundred; past this, converting more is wasted work on a hostile file. */
+export const MAX_FINDINGS = 5000;
+
 /** How badly a union branch misses the shape of the input: issues at the union itself, or keys it lacks. */
 function shapeMisses(issues: readonly Issue[]): number {
   let n = 0;
@@ -146,9 +153,15 @@ function convert(issue: Issue, base: PathSegment[], out: Finding[]): void {
     }
     case 'unrecognized_keys': {
       const known = (issue[KNOWN_KEYS_FIELD] as string[] | undefined) ?? [];
+      const oneOf = known.length ? `one of ${known.join(', ')}` : undefined;
       for (const key of issue.keys as string[]) {
+        if (out.length >= MAX_FINDINGS) return;
+        if (key === '<<') {
+          out.push({ ...finding([...path, key], 'merge keys (<<) are not supported', 'an alias for the whole value instead: key: *anchor'), at: 'key' });
+          continue;
+        }
         out.push({
-          ...finding([...path, key], `unknown key "${key}"${suggestion(key, known)}`, known.length ? `one of ${known.join(', ')}` : undefined),
+          ...finding([...path, key], `unknown key "${key}"${suggestion(key, known)}`, oneOf),
           at: 'key',
         });
       }
@@ -174,7 +187,10 @@ function finding(path: PathSegment[], message: string, expected: string | undefi
 
 export function issuesToFindings(issues: readonly core.$ZodIssue[]): Finding[] {
   const out: Finding[] = [];
-  for (const i of issues) convert(i as Issue, [], out);
+  for (const i of issues) {
+    if (out.length >= MAX_FINDINGS) break;
+    convert(i as Issue, [], out);
+  }
   return out;
 }
 

@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { FailoverError, ExitCode } from '../errors.js';
-import { issuesToFindings, runbookErrorMap } from './issues.js';
+import { issuesToFindings, MAX_FINDINGS, runbookErrorMap } from './issues.js';
 import { interpolate, TooManyNodesError } from './interpolate.js';
 import { placeOf } from './locate.js';
 import { withAbsolutePaths } from './paths.js';
@@ -50,6 +50,12 @@ z.config({ jitless: true });
 /** A well-formed runbook file has far fewer values than this; a bigger count means aliases multiplied it. */
 const MAX_VALUES = 50_000;
 
+/**
+ * Past this many, problems are counted rather than listed: nobody reads the
+ * thousandth, and a hostile file can produce one per value.
+ */
+export const MAX_PROBLEMS = 500;
+
 const TOP_LEVEL_EXPECTED = 'a map with version: 1, name, clusters, roles, link, workload and actions';
 
 export function hasErrors(problems: readonly Problem[]): boolean {
@@ -76,7 +82,7 @@ export async function loadRunbook(path: string, opts: LoadOptions = {}): Promise
   const baseDir = dirname(abs);
   const secrets = new SecretRegistry();
   const result = (problems: Problem[], extra: Partial<LoadResult> = {}): LoadResult => ({
-    problems: problems.map((p) => redactProblem(p, secrets)).sort(compareProblems),
+    problems: capped(problems.sort(compareProblems)).map((p) => redactProblem(p, secrets)),
     secrets,
     file,
     baseDir,
@@ -152,6 +158,18 @@ export async function loadRunbook(path: string, opts: LoadOptions = {}): Promise
   }
   const done = result(problems, { contentHash });
   return hasErrors(done.problems) || runbook === undefined ? done : { ...done, runbook };
+}
+
+function capped(problems: Problem[]): Problem[] {
+  if (problems.length <= MAX_PROBLEMS) return problems;
+  const shown = problems.slice(0, MAX_PROBLEMS);
+  const rest = problems.length - MAX_PROBLEMS;
+  const last = shown[shown.length - 1]!;
+  const errors = problems.slice(MAX_PROBLEMS).filter((p) => p.severity === 'error').length;
+  // Schema issues stop converting at MAX_FINDINGS, so past it the count is a floor.
+  const count = problems.length >= MAX_FINDINGS ? `at least ${rest}` : `${rest}`;
+  shown.push({ ...last, severity: errors > 0 ? 'error' : 'warning', path: '(root)', message: `${count} more problems after line ${last.line} not listed`, expected: 'fewer mistakes: fix these and validate again' });
+  return shown;
 }
 
 function redactProblem(p: Problem, secrets: SecretRegistry): Problem {

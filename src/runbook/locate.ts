@@ -1,4 +1,4 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { PathSegment } from './problems.js';
 
 /**
@@ -25,20 +25,26 @@ function keyText(key: unknown): string | undefined {
   return undefined;
 }
 
-function findPair(doc: Document, map: unknown, seg: string, depth = 0): Pair | undefined {
-  if (!isMap(map) || depth > 8) return undefined;
-  for (const pair of map.items) if (keyText(pair.key) === seg) return pair;
-  // Keys brought in by a merge (`<<: *defaults`) live in the merged map.
-  for (const pair of map.items) {
-    if (keyText(pair.key) !== '<<') continue;
-    const sources = deref(doc, pair.value);
-    const list = isSeq(sources) ? sources.items.map((s) => deref(doc, s)) : [sources];
-    for (const src of list) {
-      const found = findPair(doc, src, seg, depth + 1);
-      if (found) return found;
+// One index per map, built on first use: a runbook with many problems in one
+// big map would otherwise scan the map once per problem.
+const keyIndex = new WeakMap<object, Map<string, Pair>>();
+
+function pairsOf(map: YAMLMap): Map<string, Pair> {
+  let index = keyIndex.get(map);
+  if (!index) {
+    index = new Map();
+    for (const pair of map.items) {
+      const k = keyText(pair.key);
+      // The last of repeated keys wins, as it does in the loaded data.
+      if (k !== undefined) index.set(k, pair);
     }
+    keyIndex.set(map, index);
   }
-  return undefined;
+  return index;
+}
+
+function findPair(map: unknown, seg: string): Pair | undefined {
+  return isMap(map) ? pairsOf(map).get(seg) : undefined;
 }
 
 function startOf(node: AnyNode): number | undefined {
@@ -56,7 +62,7 @@ export function offsetOf(doc: Document, path: readonly PathSegment[], at: 'key' 
     node = deref(doc, node);
     const last = i === path.length - 1;
     if (isMap(node)) {
-      const pair = findPair(doc, node, String(seg));
+      const pair = findPair(node, String(seg));
       if (!pair) return fallback ?? 0;
       const keyStart = startOf(pair.key as Node);
       if (last && at === 'key' && keyStart !== undefined) return keyStart;

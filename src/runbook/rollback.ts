@@ -46,98 +46,110 @@ function cluster(rb: Runbook, ref: string): string {
   return resolveClusterRef(rb, ref) ?? ref;
 }
 
+function effect(kind: RollbackEffectKind, step: number, stepType: StepType, subject: string, undo: RollbackEffect['undo'], description: string): RollbackEffect {
+  return { kind, step, stepType, subject, undo, description };
+}
+
+const linkParams = (d: Dir): Record<string, string> => (d === 'all' ? {} : { direction: d });
+
+// Each effect is keyed by kind and subject, so a later opposite step cancels it in O(1).
 function promoteEffects(rb: Runbook): RollbackEffect[] {
-  const effects: RollbackEffect[] = [];
-  const home = rb.roles.primary;
-  let route = home;
-  let routeStep: { index: number; to: string } | undefined;
-  const cancel = (kind: RollbackEffectKind, subject: string): boolean => {
-    const i = effects.findIndex((e) => e.kind === kind && e.subject === subject);
-    if (i >= 0) effects.splice(i, 1);
-    return i >= 0;
+  const effects = new Map<string, RollbackEffect>();
+  const key = (kind: RollbackEffectKind, subject: string) => `${kind}\u0000${subject}`;
+  const cancel = (kind: RollbackEffectKind, subject: string): boolean => effects.delete(key(kind, subject));
+  const add = (e: RollbackEffect) => {
+    if (!effects.has(key(e.kind, e.subject))) effects.set(key(e.kind, e.subject), e);
   };
-  rb.actions.promote.steps.forEach((s: StepSpec, index) => {
+  const home = rb.roles.primary;
+  let route: { index: number; to: string } | undefined;
+  rb.actions.promote.steps.forEach((s: StepSpec, i) => {
     switch (s.type) {
       case 'fence-writes': {
         const c = cluster(rb, s.params.cluster);
-        if (!cancel('unfence', c)) {
-          effects.push({ kind: 'fence', step: index, stepType: s.type, subject: c, undo: { type: 'unfence-writes', params: { cluster: c } }, description: `fence-writes ${c}` });
-        }
+        if (!cancel('unfence', c)) add(effect('fence', i, s.type, c, { type: 'unfence-writes', params: { cluster: c } }, `fence-writes ${c}`));
         break;
       }
       case 'unfence-writes': {
         const c = cluster(rb, s.params.cluster);
-        if (!cancel('fence', c)) {
-          effects.push({ kind: 'unfence', step: index, stepType: s.type, subject: c, undo: { type: 'fence-writes', params: { cluster: c } }, description: `unfence-writes ${c}` });
-        }
+        if (!cancel('fence', c)) add(effect('unfence', i, s.type, c, { type: 'fence-writes', params: { cluster: c } }, `unfence-writes ${c}`));
         break;
       }
       case 'switch-route':
-        route = cluster(rb, s.params.to);
-        routeStep = { index, to: route };
+        route = { index: i, to: cluster(rb, s.params.to) };
         break;
       case 'pause-link': {
         const d = dirOf(s.params.direction);
-        if (!cancel('resume-link', d)) {
-          effects.push({ kind: 'pause-link', step: index, stepType: s.type, subject: d, undo: { type: 'resume-link', params: d === 'all' ? {} : { direction: d } }, description: `pause-link ${d}` });
-        }
+        if (!cancel('resume-link', d)) add(effect('pause-link', i, s.type, d, { type: 'resume-link', params: linkParams(d) }, `pause-link ${d}`));
         break;
       }
       case 'resume-link': {
         const d = dirOf(s.params.direction);
-        if (!cancel('pause-link', d)) {
-          effects.push({ kind: 'resume-link', step: index, stepType: s.type, subject: d, undo: { type: 'pause-link', params: d === 'all' ? {} : { direction: d } }, description: `resume-link ${d}` });
-        }
+        if (!cancel('pause-link', d)) add(effect('resume-link', i, s.type, d, { type: 'pause-link', params: linkParams(d) }, `resume-link ${d}`));
         break;
       }
       case 'translate-offsets':
-        if (s.params.direction === 'forward' && !effects.some((e) => e.kind === 'translate-offsets')) {
-          effects.push({ kind: 'translate-offsets', step: index, stepType: s.type, subject: 'forward', undo: { type: 'translate-offsets', params: { direction: 'reverse' } }, description: 'translate-offsets forward' });
-        }
+        if (s.params.direction === 'forward') add(effect('translate-offsets', i, s.type, 'forward', { type: 'translate-offsets', params: { direction: 'reverse' } }, 'translate-offsets forward'));
         break;
       default:
         break;
     }
   });
-  if (routeStep && route !== home) {
-    effects.push({ kind: 'route', step: routeStep.index, stepType: 'switch-route', subject: route, undo: { type: 'switch-route', params: { to: home } }, description: `switch-route to ${route}` });
+  const out = [...effects.values()];
+  if (route && route.to !== home) {
+    out.push(effect('route', route.index, 'switch-route', route.to, { type: 'switch-route', params: { to: home } }, `switch-route to ${route.to}`));
   }
-  return effects.sort((a, b) => a.step - b.step);
+  return out.sort((a, b) => a.step - b.step);
 }
 
-function undoneBy(rb: Runbook, effect: RollbackEffect, steps: readonly StepSpec[]): number | undefined {
-  if (effect.kind === 'route') {
-    // What counts is where revert leaves the route: its last switch.
-    let last: number | undefined;
-    steps.forEach((s, i) => {
-      if (s.type === 'switch-route') last = i;
-    });
-    const s = last === undefined ? undefined : steps[last];
-    return s?.type === 'switch-route' && cluster(rb, s.params.to) === rb.roles.primary ? last : undefined;
-  }
-  const i = steps.findIndex((s) => {
-    switch (effect.kind) {
-      case 'fence':
-        return s.type === 'unfence-writes' && cluster(rb, s.params.cluster) === effect.subject;
-      case 'unfence':
-        return s.type === 'fence-writes' && cluster(rb, s.params.cluster) === effect.subject;
-      case 'pause-link':
-        return s.type === 'resume-link' && (dirOf(s.params.direction) === 'all' || dirOf(s.params.direction) === effect.subject);
+/** Where revert undoes each kind of effect: the first step that does, by kind and subject. */
+function revertIndex(rb: Runbook, steps: readonly StepSpec[]): Map<string, number> {
+  const index = new Map<string, number>();
+  const note = (k: string, i: number) => {
+    if (!index.has(k)) index.set(k, i);
+  };
+  steps.forEach((s, i) => {
+    switch (s.type) {
+      case 'unfence-writes':
+        note(`fence:${cluster(rb, s.params.cluster)}`, i);
+        break;
+      case 'fence-writes':
+        note(`unfence:${cluster(rb, s.params.cluster)}`, i);
+        break;
       case 'resume-link':
-        return s.type === 'pause-link' && (dirOf(s.params.direction) === 'all' || dirOf(s.params.direction) === effect.subject);
+        note(`pause-link:${dirOf(s.params.direction)}`, i);
+        break;
+      case 'pause-link':
+        note(`resume-link:${dirOf(s.params.direction)}`, i);
+        break;
       case 'translate-offsets':
-        return s.type === 'translate-offsets' && s.params.direction === 'reverse';
+        if (s.params.direction === 'reverse') note('translate-offsets:forward', i);
+        break;
+      case 'switch-route':
+        // What counts is where revert leaves the route: its last switch.
+        index.set('route', cluster(rb, s.params.to) === rb.roles.primary ? i : -1);
+        break;
       default:
-        return false;
+        break;
     }
   });
-  return i >= 0 ? i : undefined;
+  return index;
+}
+
+function undoneBy(effect: RollbackEffect, index: Map<string, number>): number | undefined {
+  if (effect.kind === 'route') {
+    const i = index.get('route');
+    return i === undefined || i < 0 ? undefined : i;
+  }
+  // A link step without a direction acts on every flow, so it undoes either one.
+  const link = effect.kind === 'pause-link' || effect.kind === 'resume-link';
+  return index.get(`${effect.kind}:${effect.subject}`) ?? (link ? index.get(`${effect.kind}:all`) : undefined);
 }
 
 export function analyseRollback(rb: Runbook): RollbackAnalysis {
   const revert = rb.actions.revert;
+  const index = revert ? revertIndex(rb, revert.steps) : new Map<string, number>();
   const effects = promoteEffects(rb).map((e) => {
-    const by = revert ? undoneBy(rb, e, revert.steps) : undefined;
+    const by = revert ? undoneBy(e, index) : undefined;
     return by === undefined ? e : { ...e, undoneBy: by };
   });
   const notUndone = effects.filter((e) => e.undoneBy === undefined);

@@ -112,6 +112,7 @@ function checkAction(rb: Runbook, name: ActionName, out: Finding[]): void {
   if (!action) return;
   const link = rb.link;
   const canControlLink = (link.kind === 'mirrormaker2' && link.connect !== undefined) || link.commands !== undefined;
+  const workloadGroups = new Set(rb.workload.groups);
   action.steps.forEach((s, i) => {
     switch (s.type) {
       case 'fence-writes':
@@ -146,7 +147,7 @@ function checkAction(rb: Runbook, name: ActionName, out: Finding[]): void {
         }
         if (s.type === 'translate-offsets') {
           s.params.groups?.forEach((g, gi) => {
-            if (!rb.workload.groups.includes(g)) out.push(warning(stepPath(name, i, s, 'groups', gi), `group "${g}" is not in workload.groups; no gate checks its offsets`, 'a workload group'));
+            if (!workloadGroups.has(g)) out.push(warning(stepPath(name, i, s, 'groups', gi), `group "${g}" is not in workload.groups; no gate checks its offsets`, 'a workload group'));
           });
         }
         break;

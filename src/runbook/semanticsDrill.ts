@@ -63,17 +63,19 @@ export function checkDrill(rb: Runbook, out: Finding[]): void {
 export function checkPolicy(rb: Runbook, out: Finding[]): void {
   const policy = rb.policy;
   if (!policy) return;
+  const regions = policy.allowedRegions ? new Set(policy.allowedRegions) : undefined;
+  const residency = Object.entries(policy.residency ?? {}).map(([label, allowed]) => [label, allowed, new Set(allowed)] as const);
   for (const [name, c] of Object.entries(rb.clusters)) {
-    if (policy.allowedRegions) {
+    if (policy.allowedRegions && regions) {
       if (c.region === undefined) out.push(warning(['clusters', name], `cluster "${name}" has no region; policy.allowedRegions cannot be checked`, `region: one of ${policy.allowedRegions.join(', ')}`));
-      else if (!policy.allowedRegions.includes(c.region)) {
+      else if (!regions.has(c.region)) {
         out.push({ ...warning(['clusters', name, 'region'], `region ${c.region} is not allowed by policy`, `one of ${policy.allowedRegions.join(', ')}`), at: 'value' });
       }
     }
-    for (const [label, allowed] of Object.entries(policy.residency ?? {})) {
+    for (const [label, allowed, allowedSet] of residency) {
       const v = c.labels[label];
       if (v === undefined) out.push(warning(['clusters', name], `cluster "${name}" has no ${label} label; policy.residency requires one`, `labels: { ${label}: ${allowed[0] ?? '...'} }`));
-      else if (!allowed.includes(v)) {
+      else if (!allowedSet.has(v)) {
         out.push({ ...warning(['clusters', name, 'labels', label], `${label} ${v} is not allowed by policy.residency`, `one of ${allowed.join(', ')}`), at: 'value' });
       }
     }

@@ -13,7 +13,8 @@ export const TEMPLATE_NAMES: readonly string[] = [
   'transcript.path',
 ];
 
-const TEMPLATE = /\{\{\s*([^{}]*?)\s*\}\}/g;
+// No nested quantifiers: linear on any input.
+const TEMPLATE = /\{\{([^{}]*)\}\}/g;
 
 export interface TemplateCluster {
   /** comma-separated host:port list */
@@ -37,7 +38,7 @@ export type TemplateProblem = { kind: 'unknown'; name: string } | { kind: 'unclo
 export function templateProblems(text: string): TemplateProblem[] {
   const problems: TemplateProblem[] = [];
   for (const m of text.matchAll(TEMPLATE)) {
-    const name = m[1] ?? '';
+    const name = (m[1] ?? '').trim();
     if (!TEMPLATE_NAMES.includes(name)) problems.push({ kind: 'unknown', name });
   }
   const rest = text.replace(TEMPLATE, '');
@@ -47,12 +48,13 @@ export function templateProblems(text: string): TemplateProblem[] {
 
 /** The names an argument refers to, in order. */
 export function templateNames(text: string): string[] {
-  return [...text.matchAll(TEMPLATE)].map((m) => m[1] ?? '');
+  return [...text.matchAll(TEMPLATE)].map((m) => (m[1] ?? '').trim());
 }
 
 /** Fills the templates of one argument; throws on a name validation would have refused. */
 export function renderTemplate(text: string, ctx: TemplateContext): string {
-  return text.replace(TEMPLATE, (_whole, name: string) => {
+  return text.replace(TEMPLATE, (_whole, raw: string) => {
+    const name = raw.trim();
     const [scope, field] = name.split('.', 2) as [string, string | undefined];
     if (!TEMPLATE_NAMES.includes(name) || field === undefined) throw new Error(`unknown template variable {{${name}}}`);
     const group = ctx[scope as keyof TemplateContext] as Record<string, string>;

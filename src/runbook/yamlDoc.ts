@@ -39,7 +39,12 @@ const MAX_SYNTAX_ERRORS = 5;
 
 export function parseYaml(text: string): ParsedYaml {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, merge: true, prettyErrors: false, keepSourceTokens: false });
+  // yaml's uniqueKeys compares every key with every other one in its map:
+  // quadratic, minutes for a hostile 1 MiB map. duplicateKeys() finds them in one pass.
+  // Merge keys (`<<: *base`) are off, as YAML 1.2 has them: each merge copies
+  // a whole map, and yaml's alias limit does not count copies, so a 1 MiB file
+  // of merges could expand to billions of keys. Aliases share, never copy.
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, merge: false, prettyErrors: false, keepSourceTokens: false });
   const problems: SourceProblem[] = [];
   let usable = true;
   const errorLines = new Set<number>();
@@ -66,6 +71,7 @@ export function parseYaml(text: string): ParsedYaml {
     });
   }
   for (const w of doc.warnings) problems.push(rephrase(doc, lines, text, w, 'warning'));
+  problems.push(...duplicateKeys(doc, lines));
   return { doc, lines, problems, usable };
 }
 
@@ -73,8 +79,10 @@ export function parseYaml(text: string): ParsedYaml {
 function unquotedReferenceInFlow(text: string, offset: number): boolean {
   const start = text.lastIndexOf('\n', offset - 1) + 1;
   const end = text.indexOf('\n', offset);
-  const line = text.slice(start, end < 0 ? text.length : end);
-  return /[[{,][^"'\n]*\$\{(env|file):/.test(line) || /:\s*\$\{(env|file):[^}]*\}\s*[,}\]]/.test(line);
+  // A bounded look at one line: this runs on hostile input too.
+  const line = text.slice(start, Math.min(end < 0 ? text.length : end, start + 4096));
+  const ref = line.search(/\$\{(?:env|file):/);
+  return ref > 0 && !`"'`.includes(line[ref - 1]!) && /[[{,]/.test(line.slice(0, ref));
 }
 
 function rephrase(doc: Document, lines: LineCounter, text: string, e: YAMLError, severity: Severity): SourceProblem {
@@ -84,17 +92,6 @@ function rephrase(doc: Document, lines: LineCounter, text: string, e: YAMLError,
   switch (e.code) {
     case 'TAB_AS_INDENT':
       return { ...base, message: 'tab character in indentation', expected: 'spaces: YAML indents with spaces only' };
-    case 'DUPLICATE_KEY': {
-      const dup = duplicateAt(doc, offset);
-      const key = dup?.key;
-      const where = dup?.firstOffset === undefined ? '' : ` (first defined on line ${lines.linePos(dup.firstOffset).line})`;
-      return {
-        ...base,
-        path: key === undefined ? path : [...dup!.path, key],
-        message: key === undefined ? 'duplicate key' : `duplicate key "${key}"${where}`,
-        expected: 'each key once per map',
-      };
-    }
     case 'MISSING_CHAR': {
       // yaml notices a runaway quote at the end of the file; the operator needs where it opened.
       const opened = /quote/.test(e.message) ? runawayQuoteStart(doc, offset) : undefined;
@@ -111,27 +108,42 @@ function rephrase(doc: Document, lines: LineCounter, text: string, e: YAMLError,
   }
 }
 
-/** The repeated key at an offset, the path of its map, and where the key first appeared. */
-function duplicateAt(doc: Document, offset: number): { key: string; path: PathSegment[]; firstOffset?: number } | undefined {
-  let found: { key: string; path: PathSegment[]; firstOffset?: number } | undefined;
+/** Past this many, duplicate keys are counted, not listed. */
+const MAX_DUPLICATES = 20;
+
+/** Every key repeated within its map, in one pass over the document. */
+function duplicateKeys(doc: Document, lines: LineCounter): SourceProblem[] {
+  const found: SourceProblem[] = [];
+  let more = 0;
   visit(doc, {
     Map(_key, map) {
       const seen = new Map<string, number>();
       for (const pair of map.items) {
         if (!isScalar(pair.key)) continue;
         const k = String(pair.key.value);
-        const start = pair.key.range?.[0];
-        if (start === offset && seen.has(k)) {
-          const parentPath = pathAt(doc, offset);
-          // pathAt descends into the duplicate itself; its map is one level up.
-          found = { key: k, path: parentPath.slice(0, -1), firstOffset: seen.get(k)! };
-          return visit.BREAK;
+        const start = pair.key.range?.[0] ?? 0;
+        const first = seen.get(k);
+        if (first === undefined) {
+          seen.set(k, start);
+          continue;
         }
-        if (!seen.has(k) && start !== undefined) seen.set(k, start);
+        if (found.length >= MAX_DUPLICATES) {
+          more++;
+          continue;
+        }
+        found.push({
+          severity: 'error',
+          offset: start,
+          path: pathAt(doc, start),
+          message: `duplicate key "${k}" (first defined on line ${lines.linePos(first).line})`,
+          expected: 'each key once per map',
+        });
       }
-      return undefined;
     },
   });
+  if (more > 0) {
+    found.push({ severity: 'error', offset: found[found.length - 1]!.offset, path: [], message: `${more} more duplicate keys`, expected: 'each key once per map' });
+  }
   return found;
 }
 
