@@ -49,6 +49,13 @@ describe('the published JSON Schema', () => {
     expect(r.runbook).toBeDefined();
   });
 
+  it.each(['minimal.yaml', 'design-example.yaml'])('accepts the valid fixture %s, which the loader accepts without a problem', async (name) => {
+    const file = join(FIXTURES, 'valid', name);
+    const validate = validator();
+    expect(validate(parse(readFileSync(file, 'utf8'))), JSON.stringify(validate.errors)).toBe(true);
+    expect((await loadRunbook(file, { env: {} })).problems).toEqual([]);
+  });
+
   it('rejects what the loader rejects for shape (a control, so the checks above can fail)', () => {
     const validate = validator();
     for (const name of ['07-unknown-key-top.yaml', '11-wrong-type-bootstrap.yaml', '15-unknown-step-type.yaml', '19-bad-duration.yaml']) {
