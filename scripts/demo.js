@@ -1,66 +1,59 @@
 #!/usr/bin/env node
-// npm run demo: bring the local lab up and show replication working end to end:
-// a record produced on east arrives on west as east.orders, and the consumer
-// group that read it gets a MirrorMaker 2 checkpoint translating its offset.
-import { execFileSync } from 'node:child_process';
+// npm run demo: bring the local lab up and run a game-day drill on it: a
+// probe writes and reads 200 events/s through the route while the lab
+// runbook promotes west and, after a dwell, reverts to east. The drill
+// measures what the switch cost (downtime, lost, duplicated and reordered
+// events) and ends by printing where its report is.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = (p) => import(join(root, 'dist', p));
-const { labConnections } = await dist('lab/lab.js');
-const { readTopic } = await dist('kafka/readTopic.js');
-const { decodeCheckpoint } = await dist('kafka/mm2Records.js');
-
+const cli = join(root, 'bin', 'failover.js');
 const step = (s) => process.stdout.write(`\n== ${s}\n`);
 
 step('failover lab up');
 try {
-  execFileSync(process.execPath, [join(root, 'bin', 'failover.js'), 'lab', 'up'], { stdio: 'inherit', cwd: root });
+  execFileSync(process.execPath, [cli, 'lab', 'up'], { stdio: 'inherit', cwd: root });
 } catch (e) {
   process.exit(e.status ?? 2);
 }
 
-const { east, west } = labConnections(join(root, '.lab'));
-try {
-  const eventId = `demo-${Date.now()}`;
-  step(`produce one order on east (event-id ${eventId})`);
-  const producer = east.producer();
-  await producer.connect();
-  const [meta] = await producer.send({
-    topic: 'orders', acks: -1,
-    messages: [{ key: 'customer-7', value: JSON.stringify({ order: eventId, total: 42 }), headers: { 'event-id': eventId } }],
-  });
-  await producer.disconnect();
-  const partition = meta.partition;
-  const offset = Number(meta.baseOffset);
-  console.log(`east orders[${partition}] offset ${offset}`);
-
-  step('the group billing reads it on east and commits');
-  const admin = await east.admin();
-  await admin.setOffsets({ groupId: 'billing', topic: 'orders', partitions: [{ partition, offset: String(offset + 1) }] });
-  console.log(`billing committed orders[${partition}] = ${offset + 1}`);
-
-  step('on west: the record under east.orders, and the checkpoint for billing');
-  const until = Date.now() + 30_000;
-  let rec, cp;
-  while (Date.now() < until && !(rec && cp)) {
-    rec ??= (await readTopic(west, 'east.orders', { partitions: [partition] }).catch(() => [])).find((r) => r.headers['event-id']?.toString() === eventId);
-    cp = (await readTopic(west, 'east.checkpoints.internal').catch(() => []))
-      .map((r) => decodeCheckpoint(r.key, r.value))
-      .filter((c) => c.group === 'billing' && c.topic === 'east.orders' && c.partition === partition && c.upstreamOffset === BigInt(offset + 1))
-      .at(-1);
-    if (!(rec && cp)) await new Promise((r) => setTimeout(r, 500));
-  }
-  if (!rec || !cp) {
-    console.error(`not seen on west within 30 s (record: ${Boolean(rec)}, checkpoint: ${Boolean(cp)}); see \`failover lab logs mm2\``);
-    process.exitCode = 1;
-  } else {
-    console.log(`west east.orders[${rec.partition}] offset ${rec.offset}: key=${rec.key} value=${rec.value} event-id=${rec.headers['event-id']}`);
-    console.log(`west east.checkpoints.internal: group=${cp.group} topic=${cp.topic}[${cp.partition}] upstream=${cp.upstreamOffset} -> downstream=${cp.downstreamOffset}`);
-    console.log('\nThe lab keeps running; `failover lab status` shows it and `failover lab down` stops it.');
-  }
-} finally {
-  await east.close();
-  await west.close();
+// The lab's clients find Kafka through this file; the route starts at east.
+const route = join(root, '.lab', 'route', 'orders.properties');
+if (!existsSync(route)) {
+  mkdirSync(dirname(route), { recursive: true });
+  writeFileSync(route, 'bootstrap.servers=127.0.0.1:19092\n');
 }
+
+step('failover drill runbooks/lab.yaml --scenario planned --revert --yes');
+const drill = spawnSync(process.execPath, [cli, 'drill', 'runbooks/lab.yaml', '--scenario', 'planned', '--revert', '--yes', '--json'], {
+  cwd: root,
+  stdio: ['ignore', 'pipe', 'inherit'],
+  encoding: 'utf8',
+  maxBuffer: 64 * 1024 * 1024,
+});
+let result;
+try {
+  result = JSON.parse(drill.stdout);
+} catch {
+  process.stderr.write(drill.stdout ?? '');
+  console.error(`the drill printed no result (exit ${drill.status}); see the messages above`);
+  process.exit(drill.status || 2);
+}
+
+const m = result.measurement;
+const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
+step(`drill ${result.scenario.name} with revert: ${result.ok ? 'every expectation held' : result.completed ? `breached ${result.breached.join(', ')}` : `did not complete: ${result.problem}`}`);
+console.log(`events acknowledged   ${m.events.acked} of ${m.events.created} (${Object.entries(m.events.ackedBy).map(([c, n]) => `${c} ${n}`).join(', ')})`);
+console.log(`write downtime        ${s(m.writeDowntimeMs)}`);
+console.log(`read downtime         ${s(m.readDowntimeMs)}`);
+console.log(`lost                  ${m.lost}`);
+console.log(`duplicates            ${m.duplicates} (replay predicted from the group's offsets: ${m.predictedReplay ?? 'unknown'})`);
+console.log(`per-key reorderings   ${m.reorderings}`);
+for (const x of result.expectations.filter((e) => !e.ok)) console.log(`breached              ${x.finding}`);
+console.log(`\nThe lab keeps running (\`npx failover lab status\`, \`npx failover lab down\`).`);
+console.log(`Transcript: ${relative(root, result.files.transcript)}; Markdown: ${relative(root, result.files.markdown)}`);
+console.log(`Report: ${relative(root, result.files.html)}`);
+process.exitCode = drill.status ?? 1;

@@ -27,7 +27,7 @@ const WHAT: Record<keyof DrillExpect, { unit: 'events' | 'seconds'; noun: string
 export const EXPECTATION_ORDER = Object.keys(WHAT) as (keyof DrillExpect)[];
 
 function show(v: number, unit: 'events' | 'seconds'): string {
-  return unit === 'seconds' ? `${v.toFixed(2)} s` : `${v}`;
+  return unit === 'seconds' ? `${Number(v.toFixed(3))} s` : `${v}`;
 }
 
 export function mergeExpect(base: DrillExpect | undefined, scenario: DrillExpect | undefined): DrillExpect {
