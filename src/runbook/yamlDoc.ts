@@ -26,7 +26,7 @@ export interface ParsedYaml {
   doc: Document;
   lines: LineCounter;
   problems: SourceProblem[];
-  /** only duplicate keys went wrong: the data is still worth checking */
+  /** no YAML error (duplicate keys aside): the data is worth checking */
   usable: boolean;
 }
 
@@ -45,34 +45,37 @@ export function parseYaml(text: string): ParsedYaml {
   // a whole map, and yaml's alias limit does not count copies, so a 1 MiB file
   // of merges could expand to billions of keys. Aliases share, never copy.
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, merge: false, prettyErrors: false, keepSourceTokens: false });
-  const problems: SourceProblem[] = [];
-  let usable = true;
-  const errorLines = new Set<number>();
+  const problems = [...capped(doc, lines, text, doc.errors, 'error'), ...capped(doc, lines, text, doc.warnings, 'warning')];
+  problems.push(...duplicateKeys(doc, lines));
+  return { doc, lines, problems, usable: doc.errors.length === 0 };
+}
+
+/** One problem per line, at most MAX_SYNTAX_ERRORS, then a count of the rest. */
+function capped(doc: Document, lines: LineCounter, text: string, errors: readonly YAMLError[], severity: Severity): SourceProblem[] {
+  const out: SourceProblem[] = [];
+  const seenLines = new Set<number>();
   let dropped = 0;
-  for (const e of doc.errors) {
-    if (e.code !== 'DUPLICATE_KEY') usable = false;
+  for (const e of errors) {
     const line = lines.linePos(e.pos[0]).line;
-    if (errorLines.has(line)) continue;
-    if (errorLines.size >= MAX_SYNTAX_ERRORS) {
+    if (seenLines.has(line)) continue;
+    if (seenLines.size >= MAX_SYNTAX_ERRORS) {
       dropped++;
       continue;
     }
-    errorLines.add(line);
-    problems.push(rephrase(doc, lines, text, e, 'error'));
+    seenLines.add(line);
+    out.push(rephrase(doc, lines, text, e, severity));
   }
-  if (dropped > 0) {
-    const last = problems[problems.length - 1]!;
-    problems.push({
-      severity: 'error',
+  const last = out[out.length - 1];
+  if (dropped > 0 && last) {
+    out.push({
+      severity,
       offset: last.offset,
       path: [],
-      message: `${dropped} more YAML error${dropped === 1 ? '' : 's'} after this one, most likely caused by the ones above`,
-      expected: 'a fix of the first errors, then validate again',
+      message: `${dropped} more YAML ${severity}${dropped === 1 ? '' : 's'} after this one${severity === 'error' ? ', most likely caused by the ones above' : ''}`,
+      expected: 'a fix of the first, then validate again',
     });
   }
-  for (const w of doc.warnings) problems.push(rephrase(doc, lines, text, w, 'warning'));
-  problems.push(...duplicateKeys(doc, lines));
-  return { doc, lines, problems, usable };
+  return out;
 }
 
 /** `${env:X}` unquoted inside `{ }` or `[ ]`: YAML reads its braces as flow syntax. */
