@@ -20,7 +20,10 @@ import type { ProbeLog } from './probeLog.js';
  *   before it moved; predicted replay: the records at or after the group's
  *   committed offsets on the new cluster that it had already received;
  * - reorderings: first receipts of an event whose per-key sequence number is
- *   lower than one already received for that key.
+ *   lower than one already received for that key;
+ * - failed but stored: sends that failed for the probe (a timeout against a
+ *   hung broker) and were stored all the same; they surface late, usually
+ *   as reorderings.
  */
 
 export interface ReadRecord {
@@ -73,6 +76,8 @@ export interface Measurement {
   reads: ReadVerdict[];
   rpo: { events: number; seconds: number };
   received: { receipts: number; distinct: number; unreadAcked: number; foreign: number };
+  /** writes the probe saw fail (a timeout on a hung broker) that were stored anyway: read by the group or found by a read */
+  failedButStored: number;
   duplicates: number;
   replay: number;
   /** undefined when no read of a cluster the consumer moved to was made */
@@ -167,10 +172,14 @@ export function measure(input: MeasureInput): Measurement {
 
   let distinct = 0;
   let unreadAcked = 0;
+  const inSomeRead = new Uint8Array(n);
+  for (const read of input.reads) for (const rec of read.records) if (rec.event >= 0 && rec.event < n) inSomeRead[rec.event] = 1;
+  let failedButStored = 0;
   for (let i = 0; i < n; i++) {
     const got = !Number.isNaN(firstReceipt[i]!);
     if (got) distinct++;
     else if (log.isAcked(i)) unreadAcked++;
+    if (!log.isAcked(i) && (got || inSomeRead[i] === 1)) failedButStored++;
   }
 
   // Replay: receipts after a move of events first received before it.
@@ -235,6 +244,7 @@ export function measure(input: MeasureInput): Measurement {
     reads,
     rpo: { events: lostEvents.length, seconds: rpoSeconds(log, lostEvents) },
     received: { receipts: log.receipts, distinct, unreadAcked, foreign: log.foreignReceipts },
+    failedButStored,
     duplicates,
     replay,
     predictedReplay,

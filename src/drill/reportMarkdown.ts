@@ -27,7 +27,7 @@ export function metricRows(r: DrillResult): MetricRow[] {
   return [
     { metric: 'events written / acknowledged', measured: `${m.events.created} / ${m.events.acked}`, expected: '', verdict: '' },
     { metric: 'acknowledged by', measured: Object.entries(m.events.ackedBy).map(([c, n]) => `${c} ${n}`).join(', ') || 'none', expected: '', verdict: '' },
-    { metric: 'write errors', measured: `${m.events.failed}${m.events.unsent ? ` (${m.events.unsent} never sent: no connection)` : ''}`, expected: '', verdict: '' },
+    { metric: 'write errors', measured: `${m.events.failed}${m.events.unsent ? ` (${m.events.unsent} never sent: no connection)` : ''}${m.failedButStored ? `; ${m.failedButStored} of them stored anyway` : ''}`, expected: '', verdict: '' },
     { metric: 'write downtime', measured: `${s(m.writeDowntimeMs)}${gap(m.writeGap)}`, ...bound('maxWriteDowntimeSeconds', 'seconds') },
     { metric: 'read downtime', measured: `${s(m.readDowntimeMs)}${gap(m.readGap)}`, ...bound('maxReadDowntimeSeconds', 'seconds') },
     { metric: 'lost (acknowledged, absent)', measured: String(m.lost), ...bound('maxLostEvents', 'events') },

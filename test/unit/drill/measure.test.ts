@@ -121,6 +121,16 @@ describe('drill measurement', () => {
     expect(m.duplicates).toBe(0);
   });
 
+  it('a send that failed for the probe and was stored anyway is counted', () => {
+    const log = newLog();
+    const ok = writes(log, { from: 0, n: 3, every: 10, cluster: 'east' });
+    const failed = writes(log, { from: 100, n: 3, every: 10, cluster: 'east', ack: false });
+    log.received(failed[0]!, 'east', false, 0, 3, 6000);
+    const m = measure({ log, reads: [readOf(log, 'west', 7000, [...ok, failed[1]!])], endAt: 7000 });
+    expect(m.failedButStored).toBe(2);
+    expect(m.lost).toBe(0);
+  });
+
   it('read downtime is the longest gap between receipts of this run', () => {
     const log = newLog();
     const ids = writes(log, { from: 0, n: 4, every: 10, cluster: 'east' });
