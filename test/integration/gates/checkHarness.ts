@@ -1,0 +1,193 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { ensureTopics } from '../../../src/kafka/clusterInfo.js';
+import type { KafkaConnection } from '../../../src/kafka/connection.js';
+import type { CheckResult } from '../../../src/gates/scorecard.js';
+import type { Evidence, GateResult } from '../../../src/gates/types.js';
+import { TEST_LAB, cli, eventually, repoRoot, type CliResult, type TestLab } from '../labHarness.js';
+
+/** Runbooks for `failover check` against a test lab, written into a temp folder. */
+export interface RunbookOptions {
+  lab?: TestLab;
+  name?: string;
+  topics: string[];
+  groups?: string[];
+  producers?: string[];
+  reverse?: boolean;
+  revert?: boolean;
+  /** where the switch file points: east (default) or west */
+  routeTo?: 'east' | 'west';
+  /** SASL as the lab admin, password from FAILOVER_LAB_ADMIN_PASSWORD */
+  secure?: boolean;
+  requestTimeout?: string;
+  connectionTimeout?: string;
+  offsets?: Partial<{ maxLagRecords: number; maxLagSeconds: number; maxReplayRecords: number; checkpointMaxAgeSeconds: number }>;
+  heartbeatMaxAgeSeconds?: number;
+  rehearsedWithinDays?: number;
+}
+
+export function tempDir(prefix = 'failover-check-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function writeRunbook(dir: string, o: RunbookOptions): string {
+  const lab = o.lab ?? TEST_LAB;
+  const east = `127.0.0.1:${lab.eastPort}`;
+  const west = `127.0.0.1:${lab.westPort}`;
+  const auth = o.secure ? `\n    auth: { sasl: { mechanism: scram-sha-256, username: admin, password: "\${env:FAILOVER_LAB_ADMIN_PASSWORD}" } }` : '';
+  const timeouts = `\n    timeouts: { requestTimeout: ${o.requestTimeout ?? '5s'}, connectionTimeout: ${o.connectionTimeout ?? '3s'} }`;
+  writeFileSync(join(dir, 'route.properties'), `# clients read this\nbootstrap.servers=${o.routeTo === 'west' ? west : east}\n`);
+  const list = (xs: string[]) => `[${xs.map((x) => JSON.stringify(x)).join(', ')}]`;
+  const offsets = { maxLagRecords: 500, maxLagSeconds: 30, maxReplayRecords: 5000, checkpointMaxAgeSeconds: 60, ...o.offsets };
+  const revert = o.revert === false
+    ? ''
+    : `
+  revert:
+    steps:
+      - unfence-writes: { cluster: primary }
+      - switch-route: { to: primary }${o.reverse === false ? '' : '\n      - translate-offsets: { direction: reverse }'}`;
+  const text = `version: 1
+name: ${o.name ?? 'it-check'}
+clusters:
+  east:
+    bootstrap: [${east}]${auth}${timeouts}
+  west:
+    bootstrap: [${west}]${auth}${timeouts}
+roles: { primary: east, secondary: west }
+link:
+  kind: mirrormaker2
+  aliases: { east: east, west: west }
+  reverse: ${o.reverse === false ? 'false' : 'true'}
+workload:
+  topics: ${list(o.topics)}
+  groups: ${list(o.groups ?? [])}
+  producers: ${list(o.producers ?? ['User:orders-svc'])}
+routing:
+  alias: orders-kafka.lab:9092
+  switch:
+    file: { path: ./route.properties, key: bootstrap.servers }
+gates:
+  offsets: { maxLagRecords: ${offsets.maxLagRecords}, maxLagSeconds: ${offsets.maxLagSeconds}, maxReplayRecords: ${offsets.maxReplayRecords}, checkpointMaxAgeSeconds: ${offsets.checkpointMaxAgeSeconds} }
+  observability: { heartbeatMaxAgeSeconds: ${o.heartbeatMaxAgeSeconds ?? 30} }
+  rollback: { rehearsedWithinDays: ${o.rehearsedWithinDays ?? 7} }
+actions:
+  promote:
+    requires: [compatibility, offsets, routing, rollback]
+    stopWhen: { lagSecondsAbove: 60 }
+    steps:
+      - fence-writes: { cluster: primary }
+      - translate-offsets: {}
+      - switch-route: { to: secondary }${revert}
+  continue-forward:
+    steps:
+      - set-roles: { primary: west, secondary: east }
+`;
+  const file = join(dir, 'runbook.yaml');
+  writeFileSync(file, text);
+  mkdirSync(join(dir, 'transcripts'), { recursive: true });
+  return file;
+}
+
+export interface CheckRun {
+  cli: CliResult;
+  result: CheckResult;
+  elapsedMs: number;
+}
+
+/** Runs the built CLI's `check --json` and parses what it printed. */
+export async function runCheck(runbook: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<CheckRun> {
+  const t0 = Date.now();
+  const r = await cli(['check', runbook, '--json', '--transcripts', join(runbook, '..', 'transcripts'), ...extra], { env, timeoutMs: 120_000 });
+  const elapsedMs = Date.now() - t0;
+  let result: CheckResult;
+  try {
+    result = JSON.parse(r.stdout) as CheckResult;
+  } catch {
+    throw new Error(`check printed no JSON (exit ${r.exitCode}):\n${r.all}`);
+  }
+  return { cli: r, result, elapsedMs };
+}
+
+export function gate(result: CheckResult, name: GateResult['gate']): GateResult {
+  const g = result.gates.find((x) => x.gate === name);
+  if (!g) throw new Error(`gate ${name} did not run: ${result.gates.map((x) => x.gate).join(', ')}`);
+  return g;
+}
+
+export function evidence(result: CheckResult, check: string): Evidence {
+  const gateName = check.split('.')[0] as GateResult['gate'];
+  const e = gate(result, gateName).evidence.find((x) => x.check === check);
+  if (!e) throw new Error(`no evidence ${check}`);
+  return e;
+}
+
+/** A one-line summary of every gate, for assertion messages. */
+export function scorecard(result: CheckResult): string {
+  return result.gates.map((g) => `${g.gate}=${g.score} (${g.keyFinding})`).join('\n');
+}
+
+export const checkResultSchema = (() => {
+  const schema = JSON.parse(readFileSync(join(repoRoot, 'schema', 'check-result.schema.json'), 'utf8')) as object;
+  return new Ajv2020({ allErrors: true, strict: false }).compile(schema);
+})();
+
+/**
+ * Creates topics on east and writes keyed records in `rounds` batches,
+ * waiting after each until MM2 has replicated it and flushed its offset
+ * syncs. MM2 keeps one pending sync per partition and overwrites it while a
+ * burst is in flight, so a single burst leaves a sync only near its end, and
+ * a group that committed inside the burst cannot be checkpointed (MM2 says
+ * it committed before the first sync). Rounds give MM2 sync points to
+ * translate from, as a steadily running workload does.
+ */
+export async function seedTopics(
+  conns: { east: KafkaConnection; west: KafkaConnection },
+  topics: string[],
+  opts: { partitions?: number; records?: number; rounds?: number } = {},
+): Promise<void> {
+  const partitions = opts.partitions ?? 3;
+  const records = opts.records ?? 60;
+  const rounds = opts.rounds ?? 3;
+  await ensureTopics(conns.east, topics.map((topic) => ({ topic, partitions })));
+  const admin = await conns.west.admin();
+  const producer = conns.east.producer();
+  await producer.connect();
+  try {
+    let sent = 0;
+    for (let round = 1; round <= rounds; round++) {
+      const upTo = Math.round((records * round) / rounds);
+      for (const topic of topics) {
+        await producer.send({
+          topic,
+          acks: -1,
+          messages: Array.from({ length: upTo - sent }, (_, j) => {
+            const i = sent + j;
+            return { key: `k${i % 16}`, value: `event ${i} of ${topic}`, partition: i % partitions };
+          }),
+        });
+      }
+      sent = upTo;
+      await eventually(`MM2 replicates ${topics.join(', ')} to west (round ${round})`, 90_000, async () => {
+        const have = new Set(await admin.listTopics());
+        if (!topics.every((t) => have.has(`east.${t}`))) return undefined;
+        for (const t of topics) {
+          const offs = await admin.fetchTopicOffsets(`east.${t}`);
+          if (offs.reduce((n, o) => n + Number(o.high), 0) < sent) return undefined;
+        }
+        return true;
+      });
+      // Offset syncs are flushed when MM2's source task commits (offset.flush.interval.ms = 1 s in the lab).
+      await new Promise((r) => setTimeout(r, 2500));
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Commits offsets for a group on east without joining it (the group must be empty). */
+export async function commitOnEast(conn: KafkaConnection, group: string, topic: string, offsets: Record<number, number>): Promise<void> {
+  const admin = await conn.admin();
+  await admin.setOffsets({ groupId: group, topic, partitions: Object.entries(offsets).map(([p, o]) => ({ partition: Number(p), offset: String(o) })) });
+}
