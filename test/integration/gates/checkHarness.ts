@@ -130,7 +130,9 @@ export function scorecard(result: CheckResult): string {
 
 export const checkResultSchema = (() => {
   const schema = JSON.parse(readFileSync(join(repoRoot, 'schema', 'check-result.schema.json'), 'utf8')) as object;
-  return new Ajv2020({ allErrors: true, strict: false }).compile(schema);
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  ajv.addFormat('date-time', (v: string) => !Number.isNaN(Date.parse(v)));
+  return ajv.compile(schema);
 })();
 
 /**
