@@ -1,0 +1,54 @@
+import type { KafkaConnection } from './connection.js';
+import { byTopic } from './rawProtocol.js';
+
+export interface OffsetToCommit {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+interface CoordinatorBroker {
+  offsetCommit(args: {
+    groupId: string;
+    groupGenerationId: number;
+    memberId: string;
+    topics: { topic: string; partitions: { partition: number; offset: string; metadata?: string | null }[] }[];
+  }): Promise<{ responses: { topic: string; partitions: { partition: number; errorCode: number }[] }[] }>;
+}
+
+interface CoordinatorCluster {
+  findGroupCoordinator(args: { groupId: string }): Promise<CoordinatorBroker>;
+}
+
+/**
+ * Commits offsets for a group that has no members, in one OffsetCommit
+ * request with generation -1 and no member id: what Kafka's own
+ * AdminClient.alterConsumerGroupOffsets sends. The broker accepts it only
+ * while the group is empty (or does not exist yet) and answers
+ * UNKNOWN_MEMBER_ID otherwise, so a consumer that joins between our check
+ * and the commit cannot have its position overwritten.
+ *
+ * kafkajs's admin.setOffsets has the same precondition, but joins the group
+ * once per topic to commit through a consumer; one request per group keeps
+ * a switch of hundreds of groups within seconds.
+ */
+export async function commitOffsetsToEmptyGroup(conn: KafkaConnection, group: string, offsets: readonly OffsetToCommit[]): Promise<void> {
+  if (offsets.length === 0) return;
+  const cluster = (await conn.rawCluster()) as unknown as CoordinatorCluster;
+  const coordinator = await conn.call(`coordinator of group ${group}`, () => cluster.findGroupCoordinator({ groupId: group }));
+  const topics = [...byTopic(offsets).entries()].map(([topic, ps]) => ({
+    topic,
+    partitions: ps.map((p) => ({ partition: p.partition, offset: String(p.offset), metadata: null })),
+  }));
+  try {
+    await conn.call(`commit ${offsets.length} offset(s) of group ${group}`, () =>
+      coordinator.offsetCommit({ groupId: group, groupGenerationId: -1, memberId: '', topics }),
+    );
+  } catch (e) {
+    const type = (e as { type?: string }).type ?? (e as { cause?: { type?: string } }).cause?.type ?? '';
+    if (/UNKNOWN_MEMBER_ID|ILLEGAL_GENERATION|REBALANCE_IN_PROGRESS/.test(type + String((e as Error).message))) {
+      throw new Error(`group ${group} on ${conn.name} has active members; Kafka refuses to overwrite the offsets of a group in use`, { cause: e });
+    }
+    throw e;
+  }
+}

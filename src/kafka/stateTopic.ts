@@ -1,0 +1,282 @@
+import type { Producer } from 'kafkajs';
+import { errorMessage } from '../errors.js';
+import type { KafkaConnection, RawBroker } from './connection.js';
+import { rawClusterOf } from './rawProtocol.js';
+
+/**
+ * The bytes of failover's state topic: one compacted, single-partition topic
+ * per runbook on each cluster, keyed records whose values are JSON. What the
+ * keys mean (phase, lock, fences, route) is the engine's business; this file
+ * only reads the newest committed value per key and writes keys under a
+ * compare-and-set.
+ *
+ * The name starts with `__` so that MirrorMaker 2's default topic filter
+ * (which excludes `__.*`) never mirrors it: each cluster keeps its own copy,
+ * written by failover, so the state stays readable when the other is down.
+ */
+export const STATE_TOPIC_PREFIX = '__failover.state.';
+
+export function stateTopicName(runbook: string): string {
+  return `${STATE_TOPIC_PREFIX}${runbook}`;
+}
+
+/** The transactional id whose epoch serialises every state write of one runbook on one cluster. */
+export function stateTransactionalId(runbook: string): string {
+  return `failover-lock-${runbook}`;
+}
+
+export interface StateValue {
+  key: string;
+  /** parsed JSON; null for a tombstone */
+  value: unknown;
+  offset: number;
+  timestamp: number;
+}
+
+/** key -> newest committed value */
+export type StateSnapshot = Map<string, StateValue>;
+
+const READ_COMMITTED = 1;
+const PARTITION = 0;
+const MAX_BYTES = 4 * 1024 * 1024;
+
+interface CommittedFetchPartition {
+  partition: number;
+  errorCode: number;
+  highWatermark: string;
+  lastStableOffset?: string;
+  abortedTransactions?: { producerId: string; firstOffset: string }[];
+  messages: {
+    offset: string;
+    timestamp: string;
+    key: Buffer | null;
+    value: Buffer | null;
+    isControlRecord?: boolean;
+    batchContext?: { producerId: string; inTransaction: boolean; isControlBatch?: boolean };
+  }[];
+}
+
+export async function stateTopicExists(conn: KafkaConnection, topic: string): Promise<boolean> {
+  const cluster = await rawClusterOf(conn);
+  const md = await conn.call(`metadata of ${topic}`, () => cluster.metadata({ topics: [] }));
+  return md.topicMetadata.some((t) => t.topic === topic);
+}
+
+/**
+ * Creates the state topic when it is missing: compacted (only the newest
+ * value per key matters), one partition (one order for every key), the
+ * cluster's default replication factor (-1), so a real cluster keeps it as
+ * safely as its other topics. Returns true when it created it.
+ */
+export async function ensureStateTopic(conn: KafkaConnection, topic: string): Promise<boolean> {
+  if (await stateTopicExists(conn, topic)) return false;
+  const admin = await conn.admin();
+  try {
+    await conn.call(`create ${topic}`, () =>
+      admin.createTopics({
+        waitForLeaders: true,
+        topics: [{ topic, numPartitions: 1, replicationFactor: -1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+      }),
+    );
+  } catch (e) {
+    // Another failover process created it at the same moment.
+    if (!/TOPIC_ALREADY_EXISTS|already exists/i.test(errorMessage(e))) throw e;
+  }
+  return true;
+}
+
+/**
+ * The newest committed value of every key, read without a consumer group.
+ * READ_COMMITTED stops at the last stable offset; records of aborted
+ * transactions (a contender that lost its compare-and-set) and transaction
+ * markers are dropped, as a read_committed consumer would. A missing topic
+ * reads as empty.
+ */
+export async function readStateTopic(conn: KafkaConnection, topic: string): Promise<StateSnapshot> {
+  const out: StateSnapshot = new Map();
+  const cluster = await rawClusterOf(conn);
+  const md = await conn.call(`metadata of ${topic}`, () => cluster.metadata({ topics: [] }));
+  const meta = md.topicMetadata.find((t) => t.topic === topic);
+  if (!meta) return out;
+  const leader = meta.partitionMetadata.find((p) => p.partitionId === PARTITION)?.leader;
+  if (leader === undefined || leader < 0) throw new Error(`${conn.name}: ${topic} has no leader`);
+  await conn.call(`metadata of ${topic}`, async () => {
+    await cluster.addMultipleTargetTopics([topic]);
+  });
+  const broker = (await conn.call(`leader of ${topic}`, () => cluster.findBroker({ nodeId: String(leader) }))) as unknown as RawBroker;
+  let next = 0;
+  let stable: number | undefined;
+  // A commit returns before its markers are written; until they are, the
+  // last stable offset stays below the high watermark and the newest
+  // committed value is invisible. Wait for it briefly (a transaction left
+  // open by a killed writer holds it until the next writer fences it).
+  const settleUntil = Date.now() + 2000;
+  for (let round = 0; round < 10_000; round++) {
+    const res = await conn.call(`read ${topic}@${next}`, () =>
+      broker.fetch({
+        replicaId: -1,
+        isolationLevel: READ_COMMITTED,
+        maxWaitTime: 0,
+        minBytes: 0,
+        maxBytes: MAX_BYTES,
+        topics: [{ topic, partitions: [{ partition: PARTITION, fetchOffset: String(next), maxBytes: MAX_BYTES }] }],
+      }),
+    );
+    const part = res.responses[0]?.partitions[0] as CommittedFetchPartition | undefined;
+    if (!part) break;
+    if (part.errorCode === 1 /* OFFSET_OUT_OF_RANGE: compaction or retention moved the start */) {
+      const ends = await conn.call(`offsets of ${topic}`, async () => (await conn.admin()).fetchTopicOffsets(topic));
+      const low = Number(ends.find((e) => e.partition === PARTITION)?.low ?? 0);
+      if (low <= next) break;
+      next = low;
+      continue;
+    }
+    if (part.errorCode !== 0) throw new Error(`${conn.name}: reading ${topic} failed with Kafka error code ${part.errorCode}`);
+    if (stable === undefined) {
+      const lso = Number(part.lastStableOffset ?? part.highWatermark);
+      if (lso < Number(part.highWatermark) && Date.now() < settleUntil) {
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
+      }
+      stable = lso;
+    }
+    const kept = withoutAborted(part.messages, part.abortedTransactions ?? []);
+    let advanced = false;
+    for (const m of part.messages) {
+      const offset = Number(m.offset);
+      if (offset < next) continue;
+      next = offset + 1;
+      advanced = true;
+    }
+    for (const m of kept) {
+      const offset = Number(m.offset);
+      if (offset >= stable || m.isControlRecord || m.batchContext?.isControlBatch || m.key === null) continue;
+      const key = m.key.toString('utf8');
+      out.set(key, { key, value: m.value === null ? null : parseJson(m.value), offset, timestamp: Number(m.timestamp) });
+    }
+    if (!advanced || next >= stable) break;
+  }
+  return out;
+}
+
+function parseJson(b: Buffer): unknown {
+  try {
+    return JSON.parse(b.toString('utf8')) as unknown;
+  } catch {
+    return { unreadable: b.toString('utf8').slice(0, 200) };
+  }
+}
+
+/** kafkajs's own rule (consumer/filterAbortedMessages.js): a producer's records from an aborted transaction's first offset to its abort marker. */
+function withoutAborted<M extends CommittedFetchPartition['messages'][number]>(messages: M[], aborted: { producerId: string; firstOffset: string }[]): M[] {
+  if (aborted.length === 0) return messages;
+  const remaining = [...aborted].sort((a, b) => Number(a.firstOffset) - Number(b.firstOffset));
+  const open = new Set<string>();
+  return messages.filter((m) => {
+    while (remaining.length > 0 && Number(m.offset) >= Number(remaining[0]!.firstOffset)) open.add(remaining.shift()!.producerId);
+    const pid = m.batchContext?.producerId ?? '';
+    const isAbortMarker = m.isControlRecord && m.key !== null && m.key.length >= 4 && m.key.readInt16BE(2) === 0;
+    if (isAbortMarker) {
+      open.delete(pid);
+      return false;
+    }
+    return !(open.has(pid) && m.batchContext?.inTransaction);
+  });
+}
+
+export interface StateWrite {
+  key: string;
+  /** JSON-able; null writes a tombstone */
+  value: unknown;
+}
+
+export type CasDecision<T> = { write: StateWrite[]; result: T } | { refuse: T };
+
+const FENCED = /PRODUCER_FENCED|INVALID_PRODUCER_EPOCH|CONCURRENT_TRANSACTIONS|INVALID_TXN_STATE|fenced|epoch/i;
+
+/** The writer lost its epoch to a newer writer (or its transaction was cut short by one): start over. */
+function isFenced(e: unknown): boolean {
+  for (let cur: unknown = e, depth = 0; cur !== undefined && cur !== null && depth < 4; depth++) {
+    const type = (cur as { type?: string }).type ?? '';
+    if (FENCED.test(type) || FENCED.test(errorMessage(cur))) return true;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * Compare-and-set on one cluster's state topic, serialised by Kafka's
+ * transactional-id fencing.
+ *
+ * Every writer of a runbook's state uses the same transactional id. A write
+ * is: InitProducerId (which bumps the id's epoch, fencing every other
+ * producer that holds it and completing or aborting its open transaction),
+ * then a READ_COMMITTED read of the state, then the caller's decision, then
+ * the records in a transaction, then the commit. A commit succeeds only if
+ * no other writer initialised the id since our InitProducerId, so nothing
+ * was committed between our read and our commit: a true compare-and-set,
+ * with the broker as the arbiter and no clock involved. A fenced writer
+ * simply starts over with a fresh producer and a fresh read.
+ */
+export class StateTopicWriter {
+  private producer: Producer | undefined;
+
+  constructor(
+    private readonly conn: KafkaConnection,
+    readonly topic: string,
+    private readonly transactionalId: string,
+  ) {}
+
+  async compareAndSet<T>(decide: (current: StateSnapshot) => CasDecision<T>, attempts = 6): Promise<T> {
+    let last: unknown;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 50 + Math.floor(Math.random() * 200 * attempt)));
+      // A fresh producer each attempt: a fenced kafkajs producer cannot be reused.
+      await this.closeProducer();
+      const producer = this.conn.producer({
+        transactionalId: this.transactionalId,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        // An abandoned transaction (a killed writer) holds back READ_COMMITTED readers until it times out or the next writer fences it.
+        transactionTimeout: 30_000,
+        retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
+      });
+      this.producer = producer;
+      try {
+        await this.conn.call('connect the state writer', () => producer.connect());
+        const txn = await this.conn.call(`begin a transaction on ${this.topic}`, () => producer.transaction());
+        const current = await readStateTopic(this.conn, this.topic);
+        const decision = decide(current);
+        if ('refuse' in decision) {
+          await this.conn.call('abort', () => txn.abort()).catch(() => undefined);
+          return decision.refuse;
+        }
+        if (decision.write.length > 0) {
+          await this.conn.call(`write ${this.topic}`, () =>
+            txn.send({
+              topic: this.topic,
+              acks: -1,
+              messages: decision.write.map((w) => ({ key: w.key, value: w.value === null ? null : JSON.stringify(w.value) })),
+            }),
+          );
+        }
+        await this.conn.call(`commit ${this.topic}`, () => txn.commit());
+        return decision.result;
+      } catch (e) {
+        last = e;
+        if (!isFenced(e)) throw e;
+      }
+    }
+    throw new Error(`${this.conn.name}: ${this.topic}: another writer kept fencing this one (${errorMessage(last)})`);
+  }
+
+  private async closeProducer(): Promise<void> {
+    const p = this.producer;
+    this.producer = undefined;
+    if (p) await Promise.race([p.disconnect().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+  }
+
+  async close(): Promise<void> {
+    await this.closeProducer();
+  }
+}
