@@ -1,0 +1,115 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { errorMessage } from '../errors.js';
+import type { RolesInForce } from '../gates/types.js';
+import { measureReplicationLag, type LagReport } from '../kafka/replicationLag.js';
+import type { LoadedRunbook } from '../runbook/load.js';
+import { readTranscript } from '../transcript/reader.js';
+import { flowNaming, producedTopics, targetTopicName } from '../steps/workload.js';
+import { RunbookConnections } from './connections.js';
+import { writerIn } from './phase.js';
+import { PairStore, type PairView } from './state.js';
+
+export interface FlowLag {
+  source: string;
+  target: string;
+  maxLag?: number;
+  totalLag?: number;
+  maxLagSeconds?: number;
+  partitions?: number;
+  error?: string;
+}
+
+export interface LastTranscript {
+  path: string;
+  action?: string;
+  operator?: string;
+  startedAt?: string;
+  outcome?: string;
+}
+
+export interface PairStatus {
+  runbook: { name: string; file: string };
+  phase: PairView['phase'];
+  recorded: boolean;
+  /** the cluster that owns writes now */
+  writer: string;
+  homeRoles: RolesInForce;
+  locks: PairView['locks'];
+  clusters: PairView['clusters'];
+  lag: FlowLag[];
+  lastTranscript?: LastTranscript;
+}
+
+async function flowLag(loaded: LoadedRunbook, conns: RunbookConnections, source: string, target: string): Promise<FlowLag> {
+  const rb = loaded.runbook;
+  try {
+    const conn = conns.get(source);
+    const admin = await conn.admin();
+    const existing = await conn.call('list topics', () => admin.listTopics());
+    const naming = flowNaming(rb, source, target);
+    const flows = producedTopics(rb, existing)
+      .filter((t) => existing.includes(t))
+      .map((t) => ({ source: t, target: targetTopicName(naming, t) }));
+    const r: LagReport = await measureReplicationLag(conn, conns.get(target), flows, { seconds: true });
+    return { source, target, maxLag: r.maxLag, totalLag: r.totalLag, maxLagSeconds: (r.maxLagMs ?? 0) / 1000, partitions: r.partitions.length };
+  } catch (e) {
+    return { source, target, error: errorMessage(e) };
+  }
+}
+
+/** The newest transcript of this runbook under `dir`, and how its run ended. */
+export async function lastTranscript(dir: string, runbook: string): Promise<LastTranscript | undefined> {
+  const folder = join(dir, runbook);
+  let files: string[];
+  try {
+    files = readdirSync(folder).filter((f) => f.endsWith('.jsonl'));
+  } catch {
+    return undefined;
+  }
+  const newest = files.map((f) => ({ f, t: statSync(join(folder, f)).mtimeMs })).sort((a, b) => b.t - a.t)[0];
+  if (!newest) return undefined;
+  const path = join(folder, newest.f);
+  try {
+    const read = await readTranscript(path);
+    const first = read.entries[0];
+    const finished = [...read.entries].reverse().find((e) => e.type === 'run-finished');
+    return {
+      path,
+      ...(first?.type === 'run-started' ? { action: first.action, operator: first.operator, startedAt: first.time } : {}),
+      outcome: finished?.type === 'run-finished' ? finished.outcome : 'unfinished',
+    };
+  } catch {
+    return { path };
+  }
+}
+
+/** Phase, roles, lock, replication lag each way and the last transcript: what `failover status` shows. Reads only. */
+export async function pairStatus(loaded: LoadedRunbook, opts: { transcriptsDir?: string; connections?: RunbookConnections } = {}): Promise<PairStatus> {
+  const rb = loaded.runbook;
+  const conns = opts.connections ?? new RunbookConnections(rb);
+  const store = new PairStore(rb, (c) => conns.get(c));
+  try {
+    const view = await store.read();
+    const roles = view.phase.roles;
+    const flows = [flowLag(loaded, conns, roles.primary, roles.secondary)];
+    if (rb.link.reverse) flows.push(flowLag(loaded, conns, roles.secondary, roles.primary));
+    const lag = await Promise.all(flows);
+    const last = (view.phase.transcript ? { path: view.phase.transcript } : undefined) ?? undefined;
+    const fromDir = await lastTranscript(opts.transcriptsDir ?? 'transcripts', rb.name);
+    return {
+      runbook: { name: rb.name, file: loaded.file },
+      phase: view.phase,
+      recorded: view.recorded,
+      writer: writerIn(view.phase.phase, roles),
+      homeRoles: { primary: rb.roles.primary, secondary: rb.roles.secondary },
+      locks: view.locks,
+      clusters: view.clusters,
+      lag,
+      ...(fromDir ? { lastTranscript: fromDir } : last ? { lastTranscript: last } : {}),
+    };
+  } finally {
+    await store.close();
+    if (!opts.connections) await conns.close();
+  }
+}
