@@ -1,0 +1,44 @@
+import { resolve } from 'node:path';
+import { pairStatus } from '../engine/status.js';
+import { ExitCode, type ExitCodeValue } from '../errors.js';
+import { loadRunbookOrThrow } from '../runbook/load.js';
+import { redact } from '../runbook/secrets.js';
+import { colours } from '../ui/colour.js';
+import { out, printJson } from '../ui/report.js';
+
+export interface StatusOptions {
+  runbook: string;
+  json?: boolean;
+  transcripts?: string;
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** `failover status <runbook>`: phase, roles, who holds the lock, lag each way, the last transcript. Exit 2 when no cluster answers. */
+export async function status(opts: StatusOptions): Promise<ExitCodeValue> {
+  const env = opts.env ?? process.env;
+  const loaded = await loadRunbookOrThrow(resolve(opts.cwd, opts.runbook), { env, displayPath: opts.runbook });
+  const s = await pairStatus(loaded, { transcriptsDir: resolve(opts.cwd, opts.transcripts ?? 'transcripts') });
+  const reachable = s.clusters.some((c) => c.reachable);
+  if (opts.json) {
+    printJson(s);
+    return reachable ? ExitCode.ok : ExitCode.usage;
+  }
+  const c = colours();
+  const w = (line: string) => out(redact(line));
+  w(c.bold(s.runbook.name) + c.dim(` (${s.runbook.file})`));
+  w(`phase:   ${s.phase.phase}${s.recorded ? '' : c.dim(' (nothing recorded on the clusters: the runbook roles, steady)')}`);
+  w(`roles:   ${s.phase.roles.primary} primary, ${s.phase.roles.secondary} secondary${s.phase.roles.primary !== s.homeRoles.primary ? c.dim(` (home: ${s.homeRoles.primary} primary)`) : ''}`);
+  w(`writes:  ${s.writer}`);
+  const held = s.locks.filter((l) => l.holder);
+  if (held.length === 0) w('lock:    free');
+  for (const l of held) w(`lock:    ${c.yellow(`held on ${l.cluster} by ${l.holder!.operator} on ${l.holder!.host} (pid ${l.holder!.pid}), ${l.holder!.action} since ${l.holder!.startedAt}`)}`);
+  for (const cl of s.clusters) if (!cl.reachable) w(c.red(`${cl.cluster}: unreachable (${cl.error ?? 'no answer'})`));
+  for (const f of s.lag) {
+    if (f.error !== undefined) w(`lag ${f.source}->${f.target}: ${c.red('cannot measure')} ${f.error}`);
+    else w(`lag ${f.source}->${f.target}: ${f.totalLag} record(s) behind over ${f.partitions} partition(s), worst ${f.maxLag}, oldest ${f.maxLagSeconds?.toFixed(1)} s`);
+  }
+  if (s.lastTranscript) w(`last:    ${s.lastTranscript.path}${s.lastTranscript.action ? ` (${s.lastTranscript.action}${s.lastTranscript.operator ? ` by ${s.lastTranscript.operator}` : ''}, ${s.lastTranscript.outcome})` : ''}`);
+  if (s.phase.transcript && s.phase.transcript !== s.lastTranscript?.path) w(`phase set by: ${s.phase.transcript}`);
+  return reachable ? ExitCode.ok : ExitCode.usage;
+}
