@@ -82,6 +82,63 @@ export function buildProgram(): Command {
       const { transcriptVerify } = await import('./commands/transcript.js');
       setExit(await transcriptVerify(file, opts));
     });
+  program
+    .command('plan')
+    .description("dry run: every step's plan from the live pair; nothing is changed")
+    .argument('<runbook>', 'the runbook')
+    .argument('<action>', 'promote, revert or continue-forward')
+    .option('--json', 'one JSON document on stdout')
+    .option('--verbose', 'every detail line of every plan')
+    .action(async (runbook: string, action: string, opts: { json?: boolean; verbose?: boolean }) => {
+      const { plan } = await import('./commands/plan.js');
+      setExit(await plan({ runbook, action, json: Boolean(opts.json), verbose: Boolean(opts.verbose), cwd: process.cwd() }));
+    });
+  const collect = (v: string, prev: string[] = []) => [...prev, v];
+  for (const [action, desc] of [
+    ['promote', 'make the secondary the primary: fence, drain, translate offsets, move the route'],
+    ['revert', 'undo a promote: back to the home primary'],
+    ['continue-forward', 'keep the promoted cluster as the primary for good'],
+  ] as const) {
+    program
+      .command(action)
+      .description(desc)
+      .argument('<runbook>', 'the runbook')
+      .option('--yes', 'confirm in advance (needed without a terminal); the transcript records it')
+      .option('--dry-run', `show every step's plan and change nothing (the same as \`failover plan <runbook> ${action}\`)`)
+      .option('--resume <transcript>', 'continue the run of this transcript: completed steps are verified again')
+      .option('--override <gate>', 'start although this required gate scores 0 (repeatable; needs --reason)', collect)
+      .option('--reason <text>', 'why the override is safe; recorded in the transcript (one per --override)', collect)
+      .option('--transcripts <dir>', 'where transcripts go', 'transcripts')
+      .option('--json', 'with --dry-run: the plan as one JSON document; otherwise the outcome')
+      .action(async (runbook: string, opts: { yes?: boolean; dryRun?: boolean; resume?: string; override?: string[]; reason?: string[]; transcripts: string; json?: boolean }) => {
+        const { actionCommand } = await import('./commands/action.js');
+        setExit(
+          await actionCommand({
+            runbook,
+            action,
+            yes: Boolean(opts.yes),
+            dryRun: Boolean(opts.dryRun),
+            ...(opts.resume ? { resume: opts.resume } : {}),
+            override: opts.override ?? [],
+            reason: opts.reason ?? [],
+            transcripts: opts.transcripts,
+            json: Boolean(opts.json),
+            cwd: process.cwd(),
+            argv: process.argv.slice(2),
+          }),
+        );
+      });
+  }
+  program
+    .command('status')
+    .description('phase, roles, who holds the lock, replication lag each way, the last transcript')
+    .argument('<runbook>', 'the runbook')
+    .option('--json', 'one JSON document on stdout')
+    .option('--transcripts <dir>', 'where transcripts are', 'transcripts')
+    .action(async (runbook: string, opts: { json?: boolean; transcripts: string }) => {
+      const { status } = await import('./commands/status.js');
+      setExit(await status({ runbook, json: Boolean(opts.json), transcripts: opts.transcripts, cwd: process.cwd() }));
+    });
 
   // -- commands: drill --
   program
