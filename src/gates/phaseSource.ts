@@ -1,3 +1,5 @@
+import { gateRoles } from '../engine/phase.js';
+import { readPairPhase } from '../engine/phaseRead.js';
 import type { Runbook } from '../runbook/schema.js';
 import type { Phase, RolesInForce } from './types.js';
 
@@ -19,12 +21,19 @@ export function homePhase(runbook: Pick<Runbook, 'roles'>): PhaseInfo {
 }
 
 /**
- * The phase and roles in force. Today: what the caller gives, else the home
- * roles in the steady phase. The engine replaces this with a read of the
- * state topic on the clusters (src/engine/), keeping the signature.
+ * The phase and roles in force: what the caller gives, else what the
+ * engine's state topic on the clusters holds (src/engine/phaseRead.ts),
+ * else the home roles in the steady phase.
  */
 export async function readPhase(runbook: Pick<Runbook, 'roles'>, given?: { phase?: Phase; roles?: RolesInForce }): Promise<PhaseInfo> {
-  if (!given || (given.phase === undefined && given.roles === undefined)) return homePhase(runbook);
-  const home = homePhase(runbook);
-  return { phase: given.phase ?? home.phase, roles: given.roles ?? home.roles, source: 'given' };
+  if (given && (given.phase !== undefined || given.roles !== undefined)) {
+    const home = homePhase(runbook);
+    return { phase: given.phase ?? home.phase, roles: given.roles ?? home.roles, source: 'given' };
+  }
+  // The engine keeps the phase in a state topic on each cluster; a runbook without clusters (a fragment) has none to read.
+  if (!('clusters' in runbook)) return homePhase(runbook);
+  const read = await readPairPhase(runbook as Runbook).catch(() => undefined);
+  if (!read || !read.recorded) return homePhase(runbook);
+  // "primary" for a gate is the cluster that owns writes in that phase (the recorded secondary while promoted).
+  return { phase: read.phase, roles: gateRoles(read.phase, read.roles), source: 'clusters' };
 }
