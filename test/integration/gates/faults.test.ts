@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PartitionLag, ReplicatedNewest } from '../../../src/gates/offsetAnalysis.js';
+import { TEST_LAB, cli, labUpArgs, testLabConnections, unique } from '../labHarness.js';
+import { commitOnEast, evidence, gate, runCheck, scorecard, seedTopics, tempDir, writeRunbook } from './checkHarness.js';
+
+async function restoreLab(): Promise<void> {
+  const up = await cli(labUpArgs(TEST_LAB), { timeoutMs: 300_000 });
+  expect(up.exitCode, up.all).toBe(0);
+}
+
+describe('check while the link or the primary is down', () => {
+  const topic = unique('faults');
+  const group = unique('faults-group');
+  const conns = testLabConnections(10_000);
+  let runbook: string;
+
+  beforeAll(async () => {
+    await seedTopics(conns, [topic], { partitions: 3, records: 60, rounds: 2 });
+    await commitOnEast(conns.east, group, topic, { 0: 20, 1: 20, 2: 20 });
+    runbook = writeRunbook(tempDir(), {
+      topics: [topic],
+      groups: [group],
+      offsets: { maxLagRecords: 10, maxLagSeconds: 5 },
+      heartbeatMaxAgeSeconds: 3,
+      requestTimeout: '4s',
+      connectionTimeout: '2s',
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all([conns.east.close(), conns.west.close()]);
+  });
+
+  it('MirrorMaker 2 killed while a producer writes: offsets 0 with the lag per partition, stale heartbeats', async () => {
+    const kill = await cli(['lab', 'kill', 'mm2', '--dir', TEST_LAB.dir]);
+    expect(kill.exitCode, kill.all).toBe(0);
+    try {
+      const producer = conns.east.producer();
+      await producer.connect();
+      const until = Date.now() + 6000;
+      let i = 0;
+      while (Date.now() < until) {
+        await producer.send({ topic, acks: -1, messages: Array.from({ length: 30 }, () => ({ key: `k${i % 16}`, value: `after the kill ${i++}`, partition: i % 3 })) });
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      await producer.disconnect();
+
+      const { result } = await runCheck(runbook, ['--gate', 'offsets', 'observability']);
+      expect(gate(result, 'offsets').score, scorecard(result)).toBe(0);
+      const lag = evidence(result, 'offsets.lag');
+      expect(lag.status).toBe('fail');
+      expect(lag.finding).toMatch(new RegExp(`${topic}-\\d lags \\d+ records / [\\d.]+ s`));
+      const rows = (lag.data as { partitions: PartitionLag[] }).partitions;
+      expect(rows).toHaveLength(3);
+      for (const r of rows) {
+        expect(r.lagRecords, JSON.stringify(r)).toBeGreaterThan(10);
+        expect(r.lagSeconds, JSON.stringify(r)).toBeGreaterThan(5);
+        expect(r.method).toBe('offset-syncs');
+      }
+      expect(rows.reduce((n, r) => n + r.lagRecords!, 0)).toBe(i);
+
+      const hb = evidence(result, 'observability.heartbeats');
+      expect(hb.status).toBe('fail');
+      expect(hb.finding).toMatch(/replication heartbeats are stale: newest in east\.heartbeats on west is [\d.]+ s old \(bound 3 s\)/);
+    } finally {
+      await restoreLab();
+    }
+  });
+
+  it('east killed: check finishes within the timeout plus 2 s, evaluates what west alone can tell, and reports the RPO bound', async () => {
+    const kill = await cli(['lab', 'kill', 'east', '--dir', TEST_LAB.dir]);
+    expect(kill.exitCode, kill.all).toBe(0);
+    try {
+      const { result, elapsedMs, cli: r } = await runCheck(runbook);
+      expect(elapsedMs, 'request timeout 4 s + 2 s').toBeLessThan(4000 + 2000);
+      const east = result.clusters.find((c) => c.name === 'east')!;
+      expect(east.reachable).toBe(false);
+      expect(east.error).toMatch(/east.*cannot connect/);
+      expect(result.clusters.find((c) => c.name === 'west')!.reachable).toBe(true);
+
+      // Needs only the secondary: evaluated.
+      expect(evidence(result, 'compatibility.counterparts').status).toMatch(/pass|warn/);
+      expect(evidence(result, 'offsets.active-members').status).toBe('pass');
+      expect(evidence(result, 'offsets.beyond-end').status).toBe('pass');
+      expect(evidence(result, 'routing.secondary-listeners').status).toBe('pass');
+      expect(evidence(result, 'governance.authorizer').finding).toMatch(/east unreachable, not compared/);
+      // Needs the primary: says so, with the error.
+      for (const id of ['compatibility.partitions', 'compatibility.topic-configs', 'offsets.lag']) {
+        const e = evidence(result, id);
+        expect(e.status, id).toBe('skip');
+        expect(e.finding, id).toMatch(/primary east unreachable \(.*cannot connect/);
+      }
+      const rpo = evidence(result, 'offsets.rpo');
+      expect(rpo.finding).toMatch(/primary east unreachable; switching now loses at most [\d.]+ s of events \(oldest newest-replicated record: east\./);
+      const rows = (rpo.data as { partitions: ReplicatedNewest[] }).partitions;
+      expect(rows).toHaveLength(3);
+      for (const row of rows) {
+        expect(row.offset, JSON.stringify(row)).toBeGreaterThanOrEqual(0);
+        expect(row.timestamp).toBeGreaterThan(Date.now() - 3_600_000);
+      }
+      expect(evidence(result, 'offsets.translation').finding).toMatch(/checkpointed partitions? usable on west/);
+      // A dead primary is what failover is for: it alone does not make the pair "not ready".
+      expect(gate(result, 'compatibility').score).toBeGreaterThanOrEqual(1);
+      expect([0, 1]).toContain(r.exitCode);
+    } finally {
+      await restoreLab();
+    }
+  });
+
+  it('neither cluster answering is exit 2', async () => {
+    const rb = writeRunbook(tempDir(), { topics: [topic], lab: { ...TEST_LAB, eastPort: 1, westPort: 2 } });
+    const r = await cli(['check', rb]);
+    expect(r.exitCode, r.all).toBe(2);
+    expect(r.stderr).toMatch(/neither cluster answers: east: .*; west: /);
+  });
+});
