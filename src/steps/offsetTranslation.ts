@@ -14,7 +14,7 @@ import {
 } from '../kafka/mm2Translation.js';
 import { checkpointsTopic, offsetSyncsTopic, type FlowNaming } from '../kafka/naming.js';
 import { leaderIndex, rawClusterOf, tpKey, type LeaderIndex } from '../kafka/rawProtocol.js';
-import type { PartitionEnds } from '../kafka/readTopic.js';
+import { readTopic, type PartitionEnds, type RawRecord } from '../kafka/readTopic.js';
 import { recordsAt } from '../kafka/recordsAt.js';
 import { translateByTimestamp, translateCheckpointed, translateIdentical, type PartitionTranslation } from '../kafka/translateOffsets.js';
 import { errorMessage } from '../errors.js';
@@ -164,7 +164,11 @@ export async function translateGroups(input: Input): Promise<TranslationFacts> {
         if (!goingHome) {
           const partSyncs = syncs.get(key);
           t = translateCheckpointed(where, { checkpoint: checkpointOf(checkpoints, group, targetTopic, o.partition), ...(partSyncs ? { syncs: partSyncs } : {}), ...(targetEnds ? { target: targetEnds } : {}) });
-          if (t.status === 'none' && src && targetEnds && partSyncs) t = bySyncs(where, o.offset, partSyncs, targetEnds, "MirrorMaker 2's rule over its offset syncs (its checkpoint lags this commit)") ?? t;
+          if (src && targetEnds && partSyncs) {
+            // MM2 keeps only a sparse set of syncs in memory; the same rule over every sync it wrote never lands later than the commit, and often closer.
+            const closer = bySyncs(where, o.offset, partSyncs, targetEnds, t.status === 'none' ? "MirrorMaker 2's rule over its offset syncs (no checkpoint of this commit yet)" : "MirrorMaker 2's rule over all its offset syncs (closer than its checkpoint)");
+            if (closer && (t.status === 'none' || (closer.targetOffset ?? -1) > (t.targetOffset ?? -1))) t = closer;
+          }
         } else {
           // The copy's syncs (`orders` on east -> `east.orders` on west) read backwards.
           const inv = inverted(backSyncs.get(tpKey(targetTopic, o.partition)));
@@ -243,8 +247,8 @@ async function byTimestamps(
     const p = it.g.partitions[it.i]!;
     const n = at(p.sourceTopic, p.partition, it.committed);
     const pr = it.committed > 0 ? at(p.sourceTopic, p.partition, it.committed - 1) : undefined;
-    const rec = n && n.offset >= it.committed ? { offset: n.offset, timestamp: n.timestamp } : undefined;
-    const prevRec = pr && pr.offset === it.committed - 1 ? { offset: pr.offset, timestamp: pr.timestamp } : undefined;
+    const rec = n && n.offset >= it.committed ? n : undefined;
+    const prevRec = pr && pr.offset === it.committed - 1 ? pr : undefined;
     return { it, p, rec, prevRec, ts: (rec ?? prevRec)?.timestamp };
   });
   const queries = chosen.flatMap((c) => (c.ts === undefined ? [] : [{ topic: c.p.targetTopic, partition: c.p.partition, timestamp: c.ts }]));
@@ -259,11 +263,37 @@ async function byTimestamps(
   for (const { it, p, rec, prevRec, ts } of chosen) {
     const lookup = ts === undefined ? undefined : answers.get(`${tpKey(p.targetTopic, p.partition)}@${ts}`);
     const ends = endOf(p.targetTopic, p.partition);
+    // The copy of the record the group reads next (or read last) is the exact position; found, it makes the replay known.
+    const anchor = rec ?? prevRec;
+    let exactTarget: number | undefined;
+    if (anchor && lookup && lookup.offset >= 0) {
+      const at = await findCopy(target, p.targetTopic, p.partition, lookup.offset, anchor);
+      if (at !== undefined) exactTarget = anchor === rec ? at : at + 1;
+    }
     const t = translateByTimestamp(
       { group: p.group, sourceTopic: p.sourceTopic, targetTopic: p.targetTopic, partition: p.partition, committed: it.committed },
-      { ...(ends ? { target: ends } : {}), ...(rec ? { sourceRecord: rec } : {}), ...(prevRec ? { previousRecord: prevRec } : {}), ...(lookup ? { lookup } : {}) },
+      {
+        ...(ends ? { target: ends } : {}),
+        ...(rec ? { sourceRecord: { offset: rec.offset, timestamp: rec.timestamp } } : {}),
+        ...(prevRec ? { previousRecord: { offset: prevRec.offset, timestamp: prevRec.timestamp } } : {}),
+        ...(lookup ? { lookup } : {}),
+        ...(exactTarget === undefined ? {} : { exactTarget }),
+      },
     );
     it.g.partitions[it.i] = { ...t, ...(p.current === undefined ? {} : { current: p.current }) };
+  }
+}
+
+const COPY_SCAN = 1000;
+
+/** The offset of the record's copy on the target: same timestamp, key and value, at or after `from` (at most COPY_SCAN records on). */
+async function findCopy(target: KafkaConnection, topic: string, partition: number, from: number, record: RawRecord): Promise<number | undefined> {
+  try {
+    const got = await readTopic(target, topic, { partitions: [partition], from: () => from, maxRecords: COPY_SCAN });
+    const same = (a: Buffer | null, b: Buffer | null) => (a === null || b === null ? a === b : a.equals(b));
+    return got.find((r) => r.timestamp === record.timestamp && same(r.key, record.key) && same(r.value, record.value))?.offset;
+  } catch {
+    return undefined;
   }
 }
 
@@ -284,12 +314,12 @@ function rounds<T extends { topic: string; partition: number }>(items: readonly 
 }
 
 async function recordsAtMany(conn: KafkaConnection, leaders: LeaderIndex, wanted: { topic: string; partition: number; offset: number }[]) {
-  const out = new Map<string, { offset: number; timestamp: number }>();
+  const out = new Map<string, RawRecord>();
   for (const round of rounds(wanted)) {
     const got = await recordsAt(conn, leaders, round);
     for (const w of round) {
       const r = got.get(tpKey(w.topic, w.partition));
-      if (r) out.set(`${tpKey(w.topic, w.partition)}@${w.offset}`, { offset: r.offset, timestamp: r.timestamp });
+      if (r) out.set(`${tpKey(w.topic, w.partition)}@${w.offset}`, r);
     }
   }
   return out;
