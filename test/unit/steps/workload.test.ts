@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { flowNaming, isWorkloadCommit, producedTopics, targetTopicName } from '../../../src/steps/workload.js';
+
+const rb = {
+  workload: { topics: ['orders', '/pay-.*/'], groups: [], producers: [] },
+  link: { kind: 'mirrormaker2' as const, aliases: { east: 'e', west: 'w' }, separator: '.', reverse: true, offsetSyncsLocation: 'source' as const },
+};
+
+describe('the workload as steps see it', () => {
+  it('fences every literal topic (even a missing one) and the existing topics a regex selects, never internal ones', () => {
+    expect(producedTopics(rb, ['pay-eu', 'pay-us', 'other', '__pay-x', 'e.orders'])).toEqual(['orders', 'pay-eu', 'pay-us']);
+  });
+
+  it('names copies by the MM2 aliases, and sends a copy home under its original name', () => {
+    const fwd = flowNaming(rb as never, 'east', 'west');
+    expect(targetTopicName(fwd, 'orders')).toBe('e.orders');
+    const back = flowNaming(rb as never, 'west', 'east');
+    expect(targetTopicName(back, 'e.orders')).toBe('orders');
+    expect(targetTopicName(back, 'orders')).toBe('w.orders');
+  });
+
+  it("counts a group's commit on a copy coming home as workload, and other topics as not", () => {
+    const back = flowNaming(rb as never, 'west', 'east');
+    expect(isWorkloadCommit(rb, back, 'e.orders')).toBe(true);
+    expect(isWorkloadCommit(rb, back, 'orders')).toBe(true);
+    expect(isWorkloadCommit(rb, back, 'e.pay-eu')).toBe(true);
+    expect(isWorkloadCommit(rb, back, 'e.audit')).toBe(false);
+    expect(isWorkloadCommit(rb, back, 'x.orders')).toBe(false);
+  });
+});
