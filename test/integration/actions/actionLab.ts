@@ -1,0 +1,196 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { readLabSecrets } from '../../../src/lab/secrets.js';
+import { labPaths } from '../../../src/lab/labConfig.js';
+import { loadRunbookOrThrow, type LoadedRunbook } from '../../../src/runbook/load.js';
+import { KafkaConnection } from '../../../src/kafka/connection.js';
+import { createAcls, type Acl } from '../../../src/kafka/acls.js';
+import { ensureTopics } from '../../../src/kafka/clusterInfo.js';
+import { unique, type TestLab } from '../labHarness.js';
+
+/**
+ * A runbook of its own for one test: unique `it-*` topics and groups (the
+ * lab's MirrorMaker 2 mirrors them), a route file in a temp folder, and the
+ * lab's ports. On the secure lab it authenticates as the lab's admin, whose
+ * password comes from the environment, as a real runbook's would.
+ */
+export interface TestRunbook {
+  dir: string;
+  path: string;
+  name: string;
+  topics: string[];
+  groups: string[];
+  routeFile: string;
+  env: NodeJS.ProcessEnv;
+  lab: TestLab;
+}
+
+export interface RunbookOptions {
+  topics?: number;
+  groups?: number;
+  partitions?: number;
+  /** promote steps as YAML lines (default: the lab runbook's) */
+  promote?: string[];
+  revert?: string[];
+  continueForward?: string[];
+  requires?: string[];
+  stopWhen?: string;
+}
+
+export function labEnv(lab: TestLab): NodeJS.ProcessEnv {
+  const secrets = lab.secure ? readLabSecrets(labPaths(lab.dir).secrets) : undefined;
+  return secrets ? { FAILOVER_LAB_ADMIN_PASSWORD: secrets.admin } : {};
+}
+
+export function labSecretValues(lab: TestLab): string[] {
+  const s = lab.secure ? readLabSecrets(labPaths(lab.dir).secrets) : undefined;
+  return s ? Object.values(s) : [];
+}
+
+export function writeTestRunbook(lab: TestLab, opts: RunbookOptions = {}): TestRunbook {
+  const dir = mkdtempSync(join(tmpdir(), 'failover-actions-'));
+  const name = unique('rb');
+  const topics = Array.from({ length: opts.topics ?? 1 }, (_, i) => unique(`t${i}`));
+  const groups = Array.from({ length: opts.groups ?? 1 }, (_, i) => unique(`g${i}`));
+  const routeFile = join(dir, 'route', 'client.properties');
+  const auth = lab.secure
+    ? `
+    auth:
+      sasl:
+        mechanism: scram-sha-256
+        username: admin
+        password: \${env:FAILOVER_LAB_ADMIN_PASSWORD}`
+    : '';
+  const steps = (lines: string[]) => lines.map((l) => `      - ${l}`).join('\n');
+  const yaml = `version: 1
+name: ${name}
+clusters:
+  east:
+    bootstrap: [127.0.0.1:${lab.eastPort}]${auth}
+    timeouts: { requestTimeout: 10s, connectionTimeout: 3s }
+  west:
+    bootstrap: [127.0.0.1:${lab.westPort}]${auth}
+    timeouts: { requestTimeout: 10s, connectionTimeout: 3s }
+roles: { primary: east, secondary: west }
+link:
+  kind: mirrormaker2
+  aliases: { east: east, west: west }
+  reverse: true
+workload:
+  topics: [${topics.join(', ')}]
+  groups: [${groups.join(', ')}]
+  producers: [User:orders-svc]
+routing:
+  alias: orders-kafka.lab:9092
+  switch:
+    file: { path: ./route/client.properties, key: bootstrap.servers }
+actions:
+  promote:
+    requires: [${(opts.requires ?? []).join(', ')}]
+${opts.stopWhen ? `    stopWhen: ${opts.stopWhen}\n` : ''}    steps:
+${steps(opts.promote ?? ['fence-writes: { cluster: primary }', 'wait-replication: { maxLagRecords: 0, timeout: 2m }', 'translate-offsets: {}', 'switch-route: { to: secondary }'])}
+  revert:
+    steps:
+${steps(opts.revert ?? ['unfence-writes: { cluster: primary }', 'switch-route: { to: primary }', 'translate-offsets: { direction: reverse }'])}
+  continue-forward:
+    steps:
+${steps(opts.continueForward ?? ['confirm: { message: "Make west the primary for good?" }', 'set-roles: { primary: west, secondary: east }'])}
+`;
+  const path = join(dir, 'runbook.yaml');
+  writeFileSync(path, yaml);
+  return { dir, path, name, topics, groups, routeFile, env: labEnv(lab), lab };
+}
+
+export async function loadTestRunbook(rb: TestRunbook): Promise<LoadedRunbook> {
+  return loadRunbookOrThrow(rb.path, { env: { ...process.env, ...rb.env } });
+}
+
+/** Connections as a lab user: admin by default, or a workload principal of the secure lab. */
+export function connectAs(lab: TestLab, cluster: 'east' | 'west', user = 'admin'): KafkaConnection {
+  const secrets = lab.secure ? readLabSecrets(labPaths(lab.dir).secrets) : undefined;
+  const password = secrets?.[user as keyof typeof secrets];
+  return new KafkaConnection({
+    name: cluster,
+    bootstrap: [`127.0.0.1:${cluster === 'east' ? lab.eastPort : lab.westPort}`],
+    requestTimeoutMs: 10_000,
+    clientId: `it-${user}`,
+    ...(secrets && password ? { auth: { sasl: { mechanism: 'scram-sha-256' as const, username: user, password } } } : {}),
+  });
+}
+
+/** Creates the runbook's topics on east and, on the secure lab, lets orders-svc write them (on both clusters) and the test consumer read them. */
+export async function prepareWorkload(rb: TestRunbook, admin: { east: KafkaConnection; west: KafkaConnection }, partitions = 3): Promise<void> {
+  await ensureTopics(admin.east, rb.topics.map((topic) => ({ topic, partitions })));
+  await ensureTopics(admin.west, rb.topics.map((topic) => ({ topic, partitions })));
+  if (!rb.lab.secure) return;
+  const allow = (principal: string, resourceType: Acl['resourceType'], resourceName: string, operation: Acl['operation']): Acl => ({
+    principal, host: '*', resourceType, resourceName, patternType: 'LITERAL', operation, permission: 'ALLOW',
+  });
+  const acls = [
+    ...rb.topics.flatMap((t) => [allow('User:orders-svc', 'Topic', t, 'Write'), allow('User:orders-svc', 'Topic', t, 'Describe')]),
+  ];
+  await createAcls(admin.east, acls);
+  await createAcls(admin.west, acls);
+}
+
+export interface PairSnapshot {
+  acls: { east: string[]; west: string[] };
+  offsets: Record<string, unknown>;
+  configs: Record<string, unknown>;
+  stateTopic: { east: unknown; west: unknown };
+  route: string | null;
+}
+
+/** Everything an action may change, read as plain data so that two readings compare with toEqual. */
+export async function pairSnapshot(rb: TestRunbook, admin: { east: KafkaConnection; west: KafkaConnection }): Promise<PairSnapshot> {
+  const { listAcls, aclKey } = await import('../../../src/kafka/acls.js');
+  const { fetchGroupOffsets } = await import('../../../src/kafka/groups.js');
+  const { describeTopicConfigs } = await import('../../../src/kafka/configs.js');
+  const { readStateTopic, stateTopicExists, stateTopicName } = await import('../../../src/kafka/stateTopic.js');
+  const { existsSync, readFileSync } = await import('node:fs');
+  const acls = async (c: KafkaConnection) => (await listAcls(c)).map(aclKey).sort();
+  const offsets = async (c: KafkaConnection) => Object.fromEntries([...(await fetchGroupOffsets(c, rb.groups)).entries()].map(([g, r]) => [g, 'offsets' in r ? [...r.offsets].sort((a, b) => `${a.topic}${a.partition}`.localeCompare(`${b.topic}${b.partition}`)) : r]));
+  const state = async (c: KafkaConnection) => ({
+    exists: await stateTopicExists(c, stateTopicName(rb.name)),
+    records: Object.fromEntries([...(await readStateTopic(c, stateTopicName(rb.name))).entries()].map(([k, v]) => [k, v.value])),
+  });
+  const configs = async (c: KafkaConnection, topics: string[]) => Object.fromEntries([...(await describeTopicConfigs(c, topics)).entries()]);
+  return {
+    acls: { east: await acls(admin.east), west: await acls(admin.west) },
+    offsets: { east: await offsets(admin.east), west: await offsets(admin.west) },
+    configs: { east: await configs(admin.east, rb.topics), west: await configs(admin.west, rb.topics.map((t) => `east.${t}`)) },
+    stateTopic: { east: await state(admin.east), west: await state(admin.west) },
+    route: existsSync(rb.routeFile) ? readFileSync(rb.routeFile, 'utf8') : null,
+  };
+}
+
+/** Writes `count` records to each topic on east as admin, and has the group read and commit them all there. */
+export async function seedWorkload(rb: TestRunbook, admin: { east: KafkaConnection; west: KafkaConnection }, count = 30): Promise<void> {
+  const p = admin.east.kafka.producer({ allowAutoTopicCreation: false });
+  await p.connect();
+  for (const topic of rb.topics) await p.send({ topic, acks: -1, messages: Array.from({ length: count }, (_, i) => ({ key: `k${i % 5}`, value: `seed-${i}` })) });
+  await p.disconnect();
+  for (const group of rb.groups) {
+    const c = admin.east.kafka.consumer({ groupId: group, allowAutoTopicCreation: false });
+    await c.connect();
+    for (const topic of rb.topics) await c.subscribe({ topic, fromBeginning: true });
+    let n = 0;
+    await c.run({ autoCommitThreshold: 1, eachMessage: async () => void n++ });
+    const until = Date.now() + 60_000;
+    while (n < count * rb.topics.length && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    await c.stop();
+    await c.disconnect();
+  }
+}
+
+export function routeTo(rb: TestRunbook, cluster: 'east' | 'west'): string {
+  return `127.0.0.1:${cluster === 'east' ? rb.lab.eastPort : rb.lab.westPort}`;
+}
+
+export function writeRoute(rb: TestRunbook, cluster: 'east' | 'west'): string {
+  const text = `# written by the test: where the clients go\nclient.id=orders-app\nbootstrap.servers=${routeTo(rb, cluster)}\n`;
+  mkdirSync(dirname(rb.routeFile), { recursive: true });
+  writeFileSync(rb.routeFile, text);
+  return text;
+}
