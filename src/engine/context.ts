@@ -51,6 +51,7 @@ export function buildStepContext(p: ContextParts): StepContext {
     baseDir: p.loaded.baseDir,
     action: p.action,
     roles: p.roles,
+    startPhase: phases.from,
     targetPhase,
     activeCluster: p.action === 'promote' ? p.roles.primary : p.roles.secondary,
     connection: (c) => p.connections.get(c),

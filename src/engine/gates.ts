@@ -1,5 +1,7 @@
 import { checkRunbook } from '../gates/scorecard.js';
 import type { LoadedRunbook } from '../runbook/load.js';
+import type { GateResult, Phase, RolesInForce } from '../gates/types.js';
+import type { GateName } from '../runbook/gates.js';
 import type { GateRunner } from '../steps/types.js';
 import type { RunbookConnections } from './connections.js';
 import { gateRoles } from './phase.js';
@@ -11,18 +13,26 @@ import { gateRoles } from './phase.js';
  */
 export function liveGateRunner(loaded: LoadedRunbook, connections: RunbookConnections, opts: { transcriptsDir?: string } = {}): GateRunner {
   const rb = loaded.runbook;
-  return async (names, context) => {
-    const conns = Object.fromEntries(Object.keys(rb.clusters).map((c) => [c, connections.get(c)]));
+  const conns = () => Object.fromEntries(Object.keys(rb.clusters).map((c) => [c, connections.get(c)]));
+  const run = async (names: readonly GateName[], phase: Phase, roles: RolesInForce): Promise<GateResult[]> => {
+    if (names.length === 0) return [];
     const { result } = await checkRunbook({
       runbook: rb,
       runbookPath: loaded.file,
       baseDir: loaded.baseDir,
       contentHash: loaded.contentHash,
-      connections: conns,
+      connections: conns(),
       gates: names,
-      phase: { phase: context.phase, roles: gateRoles(context.phase, context.roles) },
+      phase: { phase, roles: gateRoles(phase, roles) },
       ...(opts.transcriptsDir ? { transcriptsDir: opts.transcriptsDir } : {}),
     });
     return result.gates;
+  };
+  return async (names, context) => {
+    if (context.dataPhase === undefined || context.dataPhase === context.phase) return run(names, context.phase, context.roles);
+    const routing = names.filter((n) => n === 'routing');
+    const data = names.filter((n) => n !== 'routing');
+    const [a, b] = await Promise.all([run(routing, context.phase, context.roles), run(data, context.dataPhase, context.roles)]);
+    return [...a, ...b];
   };
 }

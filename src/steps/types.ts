@@ -58,8 +58,15 @@ export interface StopSignal {
   data?: unknown;
 }
 
-/** Runs gates in the context of a phase; the engine gets one from whoever builds the gates. */
-export type GateRunner = (names: readonly GateName[], context: { phase: Phase; roles: RolesInForce }) => Promise<GateResult[]>;
+/**
+ * Runs gates in the context of a phase; the engine gets one from whoever
+ * builds the gates. `dataPhase`, when given, is the phase in which the gates
+ * about data (everything but routing) are judged: a verify step at the end
+ * of promote asks whether clients now go to the promoted cluster (routing,
+ * in the phase promote leads to) and whether the data it just moved arrived
+ * (offsets, on the flow promote used, in the phase it started from).
+ */
+export type GateRunner = (names: readonly GateName[], context: { phase: Phase; roles: RolesInForce; dataPhase?: Phase }) => Promise<GateResult[]>;
 
 /** What a route switch recorded, so that the next switch back can restore the exact previous value. */
 export interface RouteRecord {
@@ -99,7 +106,8 @@ export interface StepContext {
   action: string;
   /** the roles in force when the action started (the home roles until continue-forward changes them) */
   roles: RolesInForce;
-  /** the phase the action leads to, for gates re-run by a verify step */
+  /** the phase the action starts from, and the one it leads to, for gates re-run by a verify step */
+  startPhase: Phase;
   targetPhase: Phase;
   /** which cluster owns writes before this action (the secondary while promoted) */
   activeCluster: string;

@@ -1,15 +1,16 @@
 import { stepParams } from '../runbook/steps.js';
 import type { OutcomeBase, PlanBase, StepContext, StepModule } from './types.js';
 
-type Ctx = Pick<StepContext, 'gates' | 'roles' | 'targetPhase'>;
+type Ctx = Pick<StepContext, 'gates' | 'roles' | 'startPhase' | 'targetPhase'>;
 
 export interface VerifyPlan extends PlanBase {
   gates: string[];
 }
 
 /**
- * verify: re-runs gates against the pair as the action leaves it (the
- * phase it is about to record); the step fails when one scores 0.
+ * verify: re-runs gates against the pair as the action leaves it: routing
+ * in the phase the action is about to record, the gates about data on the
+ * flow the action used (see GateRunner). The step fails when one scores 0.
  */
 export const verify: StepModule<'verify', VerifyPlan, OutcomeBase, Ctx> = {
   name: 'verify',
@@ -24,7 +25,7 @@ export const verify: StepModule<'verify', VerifyPlan, OutcomeBase, Ctx> = {
   },
 
   async verify(ctx, plan) {
-    const results = await ctx.gates(plan.gates as Parameters<StepContext['gates']>[0], { phase: ctx.targetPhase, roles: ctx.roles });
+    const results = await ctx.gates(plan.gates as Parameters<StepContext['gates']>[0], { phase: ctx.targetPhase, roles: ctx.roles, dataPhase: ctx.startPhase });
     const data = results.map((r) => ({
       gate: r.gate,
       score: r.score,
