@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { readLabSecrets } from '../../../src/lab/secrets.js';
@@ -7,7 +8,7 @@ import { loadRunbookOrThrow, type LoadedRunbook } from '../../../src/runbook/loa
 import { KafkaConnection } from '../../../src/kafka/connection.js';
 import { createAcls, type Acl } from '../../../src/kafka/acls.js';
 import { ensureTopics } from '../../../src/kafka/clusterInfo.js';
-import { unique, type TestLab } from '../labHarness.js';
+import { repoRoot, unique, type TestLab } from '../labHarness.js';
 
 /**
  * A runbook of its own for one test: unique `it-*` topics and groups (the
@@ -36,6 +37,22 @@ export interface RunbookOptions {
   continueForward?: string[];
   requires?: string[];
   stopWhen?: string;
+}
+
+/** The promote action of runbooks/lab.yaml, as flow-style YAML lines for writeTestRunbook. */
+export function labPromote(): Pick<RunbookOptions, 'promote' | 'requires' | 'stopWhen'> {
+  const doc = parseYaml(readFileSync(join(repoRoot, 'runbooks', 'lab.yaml'), 'utf8')) as {
+    actions: { promote: { requires: string[]; stopWhen?: object; steps: Record<string, object>[] } };
+  };
+  const p = doc.actions.promote;
+  return {
+    promote: p.steps.map((s) => {
+      const [type, params] = Object.entries(s)[0]!;
+      return `${type}: ${JSON.stringify(params)}`;
+    }),
+    requires: p.requires,
+    ...(p.stopWhen ? { stopWhen: JSON.stringify(p.stopWhen) } : {}),
+  };
 }
 
 export function labEnv(lab: TestLab): NodeJS.ProcessEnv {
