@@ -186,7 +186,18 @@ export async function pairSnapshot(rb: TestRunbook, admin: { east: KafkaConnecti
 export async function seedWorkload(rb: TestRunbook, admin: { east: KafkaConnection; west: KafkaConnection }, count = 30): Promise<void> {
   const p = admin.east.kafka.producer({ allowAutoTopicCreation: false });
   await p.connect();
-  for (const topic of rb.topics) await p.send({ topic, acks: -1, messages: Array.from({ length: count }, (_, i) => ({ key: `k${i % 5}`, value: `seed-${i}` })) });
+  // A topic created a moment ago may not be in every broker's metadata yet.
+  for (const topic of rb.topics) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await p.send({ topic, acks: -1, messages: Array.from({ length: count }, (_, i) => ({ key: `k${i % 5}`, value: `seed-${i}` })) });
+        break;
+      } catch (e) {
+        if (attempt >= 10) throw e;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
   await p.disconnect();
   for (const group of rb.groups) {
     const c = admin.east.kafka.consumer({ groupId: group, allowAutoTopicCreation: false });
