@@ -95,8 +95,8 @@ export async function pairStatus(loaded: LoadedRunbook, opts: { transcriptsDir?:
     const flows = [flowLag(loaded, conns, roles.primary, roles.secondary)];
     if (rb.link.reverse) flows.push(flowLag(loaded, conns, roles.secondary, roles.primary));
     const lag = await Promise.all(flows);
-    const last = (view.phase.transcript ? { path: view.phase.transcript } : undefined) ?? undefined;
-    const fromDir = await lastTranscript(opts.transcriptsDir ?? 'transcripts', rb.name);
+    // The newest transcript in the folder, else the one the clusters name (a run from another machine).
+    const last = (await lastTranscript(opts.transcriptsDir ?? 'transcripts', rb.name)) ?? (view.phase.transcript ? { path: view.phase.transcript } : undefined);
     return {
       runbook: { name: rb.name, file: loaded.file },
       phase: view.phase,
@@ -106,7 +106,7 @@ export async function pairStatus(loaded: LoadedRunbook, opts: { transcriptsDir?:
       locks: view.locks,
       clusters: view.clusters,
       lag,
-      ...(fromDir ? { lastTranscript: fromDir } : last ? { lastTranscript: last } : {}),
+      ...(last ? { lastTranscript: last } : {}),
     };
   } finally {
     await store.close();
