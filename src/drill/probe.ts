@@ -2,9 +2,11 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { errorMessage } from '../errors.js';
 import { ProbeConsumer, ProbeProducer, probeErrorKind, type ProbeClientOptions, type ProbeMessage, type ProbeRecord } from '../kafka/probeClients.js';
 import { parseDuration } from '../runbook/duration.js';
-import type { ProbeSpec, Runbook } from '../runbook/schema.js';
+import type { ProbeSpec } from '../runbook/schema.js';
+import type { ProbeRunbook } from './probeSetup.js';
 import { ProbeLog } from './probeLog.js';
 import { readRoute, sameRoute, type RouteTarget } from './route.js';
+import { probeTopicsOn } from './probeSetup.js';
 
 /**
  * The probe: a producer writing keyed, sequenced events at a fixed rate with
@@ -32,7 +34,7 @@ import { readRoute, sameRoute, type RouteTarget } from './route.js';
  */
 
 export interface ProbeOptions {
-  runbook: Pick<Runbook, 'clusters' | 'routing' | 'roles' | 'link'>;
+  runbook: ProbeRunbook;
   spec: ProbeSpec;
   runId: string;
   /** client settings for a route target (auth and timeouts of the cluster it names) */
@@ -232,14 +234,9 @@ export class Probe {
 
   // -- consumer --------------------------------------------------------------
 
-  /** The probe topic on a cluster, and its remote copies from the other clusters under the link's naming. */
+  /** The probe topic on a cluster, and its remote copies from the other clusters. */
   topicsFor(cluster: string | undefined): string[] {
-    const topic = this.opts.spec.topic;
-    const link = this.opts.runbook.link;
-    if (link.kind !== 'mirrormaker2') return [topic];
-    const others = Object.keys(this.opts.runbook.clusters).filter((c) => c !== cluster);
-    const aliases = link.aliases as Record<string, string>;
-    return [topic, ...others.map((c) => `${aliases[c] ?? c}${link.separator}${topic}`)];
+    return probeTopicsOn(this.opts.runbook, this.opts.spec.topic, cluster);
   }
 
   private onRecords(cluster: string, records: ProbeRecord[]): void {

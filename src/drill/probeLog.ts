@@ -34,9 +34,42 @@ export interface ConsumerMove {
 
 const NONE = -1;
 
+/** Milliseconds since the epoch at sub-millisecond resolution, on the monotonic clock. */
+export function epochNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+export interface ProbeLogData {
+  t0: number;
+  t0Wall: number;
+  clusters: string[];
+  count: number;
+  key: Uint16Array;
+  seq: Uint32Array;
+  sentAt: Float64Array;
+  sentTo: Int8Array;
+  ackAt: Float64Array;
+  ackCluster: Int8Array;
+  ackPartition: Int16Array;
+  ackOffset: Float64Array;
+  errorAt: Float64Array;
+  errorKind: Uint8Array;
+  receipts: number;
+  rAt: Float64Array;
+  rEvent: Int32Array;
+  rCluster: Int8Array;
+  rRemote: Uint8Array;
+  rPartition: Int16Array;
+  rOffset: Float64Array;
+  foreignReceipts: number;
+  markers: Marker[];
+  moves: ConsumerMove[];
+  errorTexts: [string, number][];
+}
+
 function grow<T extends Float64Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array>(a: T, need: number): T {
   if (need <= a.length) return a;
-  let n = a.length;
+  let n = Math.max(16, a.length);
   while (n < need) n *= 2;
   const b = new (a.constructor as new (n: number) => T)(n);
   b.set(a);
@@ -77,10 +110,61 @@ export class ProbeLog {
   /** one line per distinct error text, with a count: enough to explain a report without a log per event */
   readonly errorTexts = new Map<string, number>();
 
-  constructor(now: () => number = () => performance.now(), wall: () => number = () => Date.now()) {
+  /**
+   * `now` is the clock (default: high-resolution epoch milliseconds, which
+   * threads share, so a probe in a worker and the drill agree on "when");
+   * `t0` its reading at the probe's start (default: now).
+   */
+  constructor(now: () => number = epochNow, wall: () => number = () => Date.now(), t0?: number) {
     this.now = now;
-    this.t0 = now();
-    this.t0Wall = wall();
+    this.t0 = t0 ?? now();
+    this.t0Wall = t0 === undefined ? wall() : Math.round(t0);
+  }
+
+  /** Everything recorded, as plain data that crosses a thread boundary (arrays cut to their length). */
+  toData(): ProbeLogData {
+    return {
+      t0: this.t0,
+      t0Wall: this.t0Wall,
+      clusters: [...this.clusters],
+      count: this.count,
+      key: this.key.slice(0, this.count),
+      seq: this.seq.slice(0, this.count),
+      sentAt: this.sentAt.slice(0, this.count),
+      sentTo: this.sentTo.slice(0, this.count),
+      ackAt: this.ackAt.slice(0, this.count),
+      ackCluster: this.ackCluster.slice(0, this.count),
+      ackPartition: this.ackPartition.slice(0, this.count),
+      ackOffset: this.ackOffset.slice(0, this.count),
+      errorAt: this.errorAt.slice(0, this.count),
+      errorKind: this.errorKind.slice(0, this.count),
+      receipts: this.receipts,
+      rAt: this.rAt.slice(0, this.receipts),
+      rEvent: this.rEvent.slice(0, this.receipts),
+      rCluster: this.rCluster.slice(0, this.receipts),
+      rRemote: this.rRemote.slice(0, this.receipts),
+      rPartition: this.rPartition.slice(0, this.receipts),
+      rOffset: this.rOffset.slice(0, this.receipts),
+      foreignReceipts: this.foreignReceipts,
+      markers: [...this.markers],
+      moves: [...this.moves],
+      errorTexts: [...this.errorTexts.entries()],
+    };
+  }
+
+  static fromData(d: ProbeLogData, now: () => number = epochNow): ProbeLog {
+    const log = new ProbeLog(now, () => d.t0Wall, d.t0);
+    Object.assign(log, {
+      count: d.count, key: d.key, seq: d.seq, sentAt: d.sentAt, sentTo: d.sentTo, ackAt: d.ackAt, ackCluster: d.ackCluster,
+      ackPartition: d.ackPartition, ackOffset: d.ackOffset, errorAt: d.errorAt, errorKind: d.errorKind,
+      receipts: d.receipts, rAt: d.rAt, rEvent: d.rEvent, rCluster: d.rCluster, rRemote: d.rRemote, rPartition: d.rPartition, rOffset: d.rOffset,
+      foreignReceipts: d.foreignReceipts,
+    });
+    log.clusters.push(...d.clusters);
+    log.markers.push(...d.markers);
+    log.moves.push(...d.moves);
+    for (const [k, v] of d.errorTexts) log.errorTexts.set(k, v);
+    return log;
   }
 
   private readonly now: () => number;

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { errorMessage } from '../errors.js';
 import type { KafkaConnection } from '../kafka/connection.js';
-import { probeReadConnection, type ProbeClientOptions } from '../kafka/probeClients.js';
+import { probeReadConnection } from '../kafka/probeClients.js';
 import { describeCluster } from '../kafka/clusterInfo.js';
 import type { LoadedRunbook } from '../runbook/load.js';
 import type { ProbeSpec, Runbook, ScenarioSpec } from '../runbook/schema.js';
@@ -12,13 +12,13 @@ import { TranscriptWriter, defaultTranscriptPath } from '../transcript/writer.js
 import { checkExpectations, mergeExpect } from './expectations.js';
 import { drillTemplates, runFaultCommand, type CommandResult } from './faults.js';
 import { measure, type SurvivorRead } from './measure.js';
-import { Probe } from './probe.js';
-import { ProbeLog } from './probeLog.js';
+import { ProbeHandle } from './probeHandle.js';
+import { ProbeLog, epochNow } from './probeLog.js';
+import { clientOptionsFor, probeTopicsOn, type ProbeRunbook } from './probeSetup.js';
 import { renderDrillHtml } from './reportHtml.js';
 import { renderDrillMarkdown } from './reportMarkdown.js';
 import { DRILL_RESULT_VERSION, type DrillActionRun, type DrillFiles, type DrillPhase, type DrillResult } from './result.js';
-import type { RouteTarget } from './route.js';
-import { readSurvivor } from './survivorRead.js';
+import { probeTopicEnds, readSurvivor } from './survivorRead.js';
 import { buildTimeline } from './timeline.js';
 
 /**
@@ -80,18 +80,6 @@ export function scenarioOf(rb: Runbook, name: string): ScenarioSpec | undefined 
   return undefined;
 }
 
-export function clientOptionsFor(rb: Runbook, target: RouteTarget): ProbeClientOptions {
-  const spec = target.cluster ? rb.clusters[target.cluster] : rb.clusters[rb.roles.primary];
-  const auth = spec?.auth;
-  return {
-    bootstrap: target.bootstrap,
-    requestTimeoutMs: spec?.timeouts.requestTimeout ?? 10_000,
-    connectionTimeoutMs: spec?.timeouts.connectionTimeout ?? 5000,
-    clientId: `${spec?.clientId ?? 'failover'}-probe`,
-    ...(auth ? { auth: { ...(auth.sasl ? { sasl: auth.sasl } : {}), ...(auth.tls === undefined ? {} : { tls: auth.tls }) } } : {}),
-  };
-}
-
 function readConnection(rb: Runbook, cluster: string): KafkaConnection {
   return probeReadConnection(cluster, clientOptionsFor(rb, { bootstrap: rb.clusters[cluster]!.bootstrap, cluster, how: 'runbook' }));
 }
@@ -146,12 +134,29 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
   const templates = drillTemplates(rb, transcriptPath);
   const baseDir = opts.loaded.baseDir;
   const { primary, secondary } = rb.roles;
-  const log = new ProbeLog();
+  // One clock for the drill and the probe's thread: epoch milliseconds at high resolution, t=0 now.
+  const t0 = epochNow();
+  const log = new ProbeLog(epochNow, () => Date.now(), t0);
   const phases: DrillPhase[] = [];
   const faults: DrillResult['faults'] = [];
   const actions: DrillActionRun[] = [];
   const reads: SurvivorRead[] = [];
   let problem: string | undefined;
+
+  // Who is who, by cluster id, so a route by alias can be named; and both answer before anything is injected.
+  const clusterIds: Record<string, string> = {};
+  const startEnds: Record<string, Record<string, number>> = {};
+  await Promise.all(
+    Object.keys(rb.clusters).map(async (name) => {
+      const conn = readConnection(rb, name);
+      try {
+        clusterIds[(await describeCluster(conn)).clusterId] = name;
+        startEnds[name] = await probeTopicEnds(conn, probeTopicsOn(rb, probeSpec.topic, name));
+      } finally {
+        await conn.close();
+      }
+    }),
+  );
 
   const writer = TranscriptWriter.create(transcriptPath, { redact: opts.loaded.secrets.values() });
   const facts = runFacts(opts.env);
@@ -167,6 +172,9 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
     text: `drill ${opts.scenario} (${scenario.kind}): ${scenario.fault ? 'fault on' : 'no fault;'} ${primary}, then ${scenario.action}${opts.revert ? ', then revert' : ''}; probe ${probeSpec.ratePerSecond}/s on ${probeSpec.topic}`,
     data: { scenario: opts.scenario, kind: scenario.kind, action: scenario.action, revert: opts.revert, runId, probe: probeSpec, files },
   });
+
+  const probeRunbook: ProbeRunbook = { clusters: rb.clusters, roles: rb.roles, link: rb.link, ...(rb.routing ? { routing: rb.routing } : {}) };
+  const probe = new ProbeHandle({ runbook: probeRunbook, spec: probeSpec, runId, t0, clusterIds, controlFile: files.control });
 
   const phase = (name: string, detail?: string): DrillPhase => {
     const p: DrillPhase = { name, at: log.time(), ...(detail ? { detail } : {}) };
@@ -230,8 +238,8 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
     const p = phase(`read ${cluster}`, `${label}: ${cluster} read to its end without a group`);
     const conn = readConnection(rb, cluster);
     try {
-      const topics = probe.topicsFor(cluster);
-      const read = await readSurvivor(conn, { label, cluster, topics, probeTopic: probeSpec.topic, runId, log });
+      const topics = probeTopicsOn(rb, probeSpec.topic, cluster);
+      const read = await readSurvivor(conn, { label, cluster, topics, probeTopic: probeSpec.topic, runId, log: await probe.snapshot(), from: startEnds[cluster] ?? {} });
       reads.push(read);
       end(p, true, `${read.records.length} records of this run in ${read.topics.join(', ')}`);
       log.mark('read', `${cluster} read to its end (${label})`, cluster, read.at);
@@ -243,33 +251,20 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
     }
   };
 
-  // Who is who, by cluster id, so a route by alias can be named.
-  const clusterIds: Record<string, string> = {};
-  await Promise.all(
-    Object.keys(rb.clusters).map(async (name) => {
-      const conn = readConnection(rb, name);
-      try {
-        clusterIds[(await describeCluster(conn)).clusterId] = name;
-      } finally {
-        await conn.close();
-      }
-    }),
-  );
-
-  const probe = new Probe({
-    runbook: rb,
-    spec: probeSpec,
-    runId,
-    log,
-    controlFile: files.control,
-    clientOptions: (t) => clientOptionsFor(rb, t),
-    clusterIds,
-  });
+  const writeProbeRecords = async () => {
+    try {
+      writeFileSync(files.probeRecords, probeRecordsText(await probe.snapshot(), runId));
+    } catch (e) {
+      problem ??= `the probe's records could not be written: ${errorMessage(e)}`;
+    }
+  };
 
   let faultActive = false;
   let recovered = false;
   const recover = async () => {
     if (!faultActive || recovered || !scenario.fault?.recover) return;
+    // The probe's records first, so a recover command can check them against the cluster as the fault left it.
+    await writeProbeRecords();
     const p = phase('recover', `the fault on ${primary} ends`);
     const r = await runCommand('recover', scenario.fault.recover, opts.recoverTimeoutMs ?? 300_000);
     recovered = true;
@@ -302,7 +297,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
     // The switch's loss: the secondary as it stands, before any repair of the primary.
     await sleep(1000);
     await survivor('switch', secondary);
-    writeFileSync(files.probeRecords, probeRecordsText(log, runId));
+    await writeProbeRecords();
 
     if (opts.revert) {
       await recover();
@@ -315,14 +310,14 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
     }
     await sleep(1000);
     await probe.stopWriting();
-    await drain(probe, log);
+    await drain(probe);
     if (opts.revert) await survivor('revert', primary);
     completed = problem === undefined;
   } catch (e) {
     problem ??= errorMessage(e);
     progress(`drill stopped: ${problem}`);
   } finally {
-    await probe.stopWriting();
+    await probe.stopWriting().catch(() => undefined);
     // The fault never outlives the drill.
     await recover().catch((e: unknown) => {
       problem ??= `recover failed: ${errorMessage(e)}`;
@@ -330,8 +325,20 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
     await probe.stop();
   }
 
-  const endAt = log.markers.find((m) => m.label === 'probe stops writing')?.at ?? log.time();
-  const measurement = measure({ log, reads, endAt });
+  // The probe's records, with the drill's own markers (phases, steps, faults, reads) merged in by time.
+  let probeLog: ProbeLog;
+  try {
+    probeLog = await probe.snapshot();
+  } catch (e) {
+    problem ??= `the probe's records are lost: ${errorMessage(e)}`;
+    probeLog = new ProbeLog(epochNow, () => Date.now(), t0);
+  }
+  await probe.terminate();
+  const workerMarkers = probeLog.markers.filter((m) => m.kind !== 'phase' || m.label === 'probe stops writing');
+  probeLog.markers.length = 0;
+  probeLog.markers.push(...[...workerMarkers, ...log.markers].sort((a, b) => a.at - b.at));
+  const endAt = probeLog.markers.find((m) => m.label === 'probe stops writing')?.at ?? log.time();
+  const measurement = measure({ log: probeLog, reads, endAt });
   const expectations = checkExpectations(mergeExpect(rb.drill?.expect, scenario.expect), measurement);
   const breached = expectations.filter((x) => !x.ok).map((x) => x.name);
   const result: DrillResult = {
@@ -361,12 +368,12 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
     completed,
     ok: completed && breached.length === 0,
     ...(problem ? { problem } : {}),
-    timeline: buildTimeline(log, log.time()),
-    errors: [...log.errorTexts.entries()].map(([text, count]) => ({ text, count })).sort((a, b) => b.count - a.count),
+    timeline: buildTimeline(probeLog, log.time()),
+    errors: [...probeLog.errorTexts.entries()].map(([text, count]) => ({ text, count })).sort((a, b) => b.count - a.count),
     files,
   };
 
-  writeFileSync(files.probeRecords, probeRecordsText(log, runId));
+  writeFileSync(files.probeRecords, probeRecordsText(probeLog, runId));
   writeFileSync(files.json, JSON.stringify(result, null, 2) + '\n');
   writeFileSync(files.markdown, renderDrillMarkdown(result));
   writeFileSync(files.html, renderDrillHtml(result));
@@ -391,23 +398,19 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
 }
 
 /** Waits until the consumer has read every acknowledged event, or nothing has arrived for 3 s (at most 20 s). */
-async function drain(probe: Probe, log: ProbeLog): Promise<void> {
+async function drain(probe: ProbeHandle): Promise<void> {
   const until = Date.now() + 20_000;
   let lastCount = -1;
   let quietSince = Date.now();
   while (Date.now() < until) {
-    const seen = new Uint8Array(log.count);
-    for (let r = 0; r < log.receipts; r++) seen[log.rEvent[r]!] = 1;
-    let unread = 0;
-    for (let i = 0; i < log.count; i++) if (log.isAcked(i) && seen[i] === 0) unread++;
-    if (unread === 0) return;
-    if (log.receipts !== lastCount) {
-      lastCount = log.receipts;
+    const p = await probe.progress();
+    if (p.unreadAcked === 0) return;
+    if (p.receipts !== lastCount) {
+      lastCount = p.receipts;
       quietSince = Date.now();
     } else if (Date.now() - quietSince > 3000) return;
     await sleep(200);
   }
-  void probe;
 }
 
 export function drillSummaryLine(r: DrillResult): string {
