@@ -29,7 +29,7 @@ function phaseFill(name: string): string {
 }
 
 /** The timeline as SVG: per cluster, acknowledged writes (up) and errors (down) per bucket, receipts as a line; phases as bands; steps as marks. */
-export function timelineSvg(t: Timeline, phases: DrillResult['phases']): string {
+export function timelineSvg(t: Timeline, phases: DrillResult['phases'], nominalPerBucket?: number): string {
   const W = 1100;
   const left = 110;
   const right = 20;
@@ -42,7 +42,10 @@ export function timelineSvg(t: Timeline, phases: DrillResult['phases']): string 
   const x = (ms: number) => left + (Math.max(0, Math.min(spanMs, ms)) / spanMs) * pw;
   const bw = Math.max(0.5, pw / t.buckets);
   // Writes and errors share one scale; receipts (bursty after a move) have their own, so neither flattens the other.
-  const peak = Math.max(1, ...lanes.flatMap((l) => [...l.acks, ...l.errors]));
+  // Acknowledgements arrive in bursts after a stall; scaling to the burst would flatten the steady rate, so
+  // the scale stops at three times the probe's rate per bucket and taller bars are cut (and say so).
+  const seen = Math.max(1, ...lanes.flatMap((l) => [...l.acks, ...l.errors]));
+  const peak = nominalPerBucket ? Math.min(seen, Math.max(1, Math.ceil(nominalPerBucket * 3))) : seen;
   const receiptPeak = Math.max(1, ...lanes.flatMap((l) => l.receipts));
   const half = lane / 2 - 12;
   const out: string[] = [];
@@ -66,8 +69,8 @@ export function timelineSvg(t: Timeline, phases: DrillResult['phases']): string 
     const bars = (values: number[], up: boolean, fill: string) => {
       values.forEach((v, i) => {
         if (v <= 0) return;
-        const h = (v / peak) * half;
-        out.push(`<rect x="${(left + i * bw).toFixed(1)}" y="${(up ? y0 - h : y0).toFixed(1)}" width="${bw.toFixed(2)}" height="${h.toFixed(1)}" fill="${fill}"/>`);
+        const h = (Math.min(v, peak) / peak) * half;
+        out.push(`<rect x="${(left + i * bw).toFixed(1)}" y="${(up ? y0 - h : y0).toFixed(1)}" width="${bw.toFixed(2)}" height="${h.toFixed(1)}" fill="${fill}">${v > peak ? `<title>${v} in ${t.bucketMs} ms (cut at ${peak})</title>` : ''}</rect>`);
       });
     };
     bars(l.acks, true, '#2e9d5b');
@@ -92,7 +95,7 @@ export function timelineSvg(t: Timeline, phases: DrillResult['phases']): string 
     const tx = x(s * 1000);
     out.push(`<line x1="${tx.toFixed(1)}" y1="${axisY}" x2="${tx.toFixed(1)}" y2="${axisY + 5}" stroke="#333"/><text x="${tx.toFixed(1)}" y="${axisY + 17}" text-anchor="middle">${s.toFixed(0)} s</text>`);
   }
-  out.push(`<text x="${W - right}" y="${H - 4}" text-anchor="end" fill="#666">per ${t.bucketMs} ms: green acks and red errors (peak ${peak}), blue receipts (peak ${receiptPeak}); dashed: steps (violet), route (teal), reads (grey)</text>`);
+  out.push(`<text x="${W - right}" y="${H - 4}" text-anchor="end" fill="#666">per ${t.bucketMs} ms: green acks and red errors (scale ${peak}${seen > peak ? `, bursts up to ${seen} cut` : ''}), blue receipts (peak ${receiptPeak}); dashed: steps (violet), route (teal), reads (grey)</text>`);
   out.push('</svg>');
   return out.join('\n');
 }
@@ -138,7 +141,7 @@ export function renderDrillHtml(r: DrillResult): string {
   }
   o.push('</table>');
 
-  o.push('<h2>Timeline</h2>', `<div class="svg">${timelineSvg(r.timeline, r.phases)}</div>`);
+  o.push('<h2>Timeline</h2>', `<div class="svg">${timelineSvg(r.timeline, r.phases, (r.probe.ratePerSecond * r.timeline.bucketMs) / 1000)}</div>`);
   o.push('<table><tr><th>at</th><th>phase</th><th>took</th><th></th></tr>');
   for (const p of r.phases) {
     o.push(`<tr><td>${plus(p.at)}</td><td>${esc(p.name)}</td><td>${p.endAt !== undefined ? sec(p.endAt - p.at) : ''}</td><td${p.ok === false ? ' class="bad"' : ''}>${esc(p.detail ?? '')}</td></tr>`);
