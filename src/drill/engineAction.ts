@@ -1,6 +1,7 @@
-import { FailoverError } from '../errors.js';
+import { runAction } from '../engine/index.js';
 import type { LoadedRunbook } from '../runbook/load.js';
-import type { ActionRunner } from './runDrill.js';
+import type { ActionName } from '../runbook/schema.js';
+import type { ActionRunner, ActionStepEvent } from './runDrill.js';
 
 export interface EngineActionOptions {
   loaded: LoadedRunbook;
@@ -10,9 +11,38 @@ export interface EngineActionOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Runs a drill's action through the promote/revert engine. */
-export function engineActionRunner(_opts: EngineActionOptions): ActionRunner {
-  return async (action) => {
-    throw new FailoverError(`${action}: the action engine is not part of this build yet`, { hint: 'update failover' });
+/**
+ * Runs a drill's action through the engine, as `failover promote --yes`
+ * would: its own transcript beside the drill's (a successful revert there is
+ * the rehearsal the rollback gate counts), the lock and phase on the
+ * clusters, the required gates, and every step's plan, apply and verify. The
+ * drill's confirmation covers the action's.
+ */
+export function engineActionRunner(opts: EngineActionOptions): ActionRunner {
+  return async (action, onStep) => {
+    const r = await runAction(
+      {
+        loaded: opts.loaded,
+        action: action as ActionName,
+        transcriptsDir: opts.transcriptsDir,
+        argv: [action, opts.runbookPath, '--yes', '(run by failover drill)'],
+        ...(opts.env ? { env: opts.env } : {}),
+      },
+      {
+        confirm: async () => ({ yes: true, via: 'flag' }),
+        onEvent: (e) => {
+          if (e.type !== 'step') return;
+          const failed = e.evidence?.status === 'fail';
+          const status: ActionStepEvent['status'] = failed ? 'failed' : e.stage === 'reverified' ? 'verified' : e.stage === 'reapplying' ? 'applied' : e.stage;
+          onStep({ index: e.index, step: e.step, status, summary: e.summary });
+        },
+      },
+    );
+    return {
+      outcome: r.outcome === 'ok' ? 'ok' : r.outcome === 'stopped' ? 'stopped' : r.outcome === 'interrupted' ? 'interrupted' : 'failed',
+      exitCode: r.exitCode,
+      summary: [r.message, r.hint].filter(Boolean).join('; '),
+      ...(r.transcript ? { transcript: r.transcript } : {}),
+    };
   };
 }
