@@ -1,5 +1,5 @@
 import { commitOffsetsToEmptyGroup, type OffsetToCommit } from '../kafka/commitOffsets.js';
-import { describeGroups, fetchGroupOffsets } from '../kafka/groups.js';
+import { describeGroups, fetchGroupOffsets, mapConcurrent } from '../kafka/groups.js';
 import { partitionEndsOf } from '../kafka/listOffsets.js';
 import { tpKey } from '../kafka/rawProtocol.js';
 import { stepParams } from '../runbook/steps.js';
@@ -140,10 +140,11 @@ export const translateOffsets: StepModule<'translate-offsets', TranslatePlan, Tr
     if (busy.length > 0) {
       throw new Error(`group(s) ${busy.map((g) => g.group).join(', ')} have active members on ${plan.target}; nothing was committed`);
     }
-    for (const g of plan.groups) {
+    // One request per group, a few at a time; a failure leaves the plan to be applied again on resume (a commit is idempotent).
+    await mapConcurrent(plan.groups, 8, async (g) => {
       await commitOffsetsToEmptyGroup(conn, g.group, g.commits);
       committed.push({ group: g.group, offsets: g.commits.length });
-    }
+    });
     const n = committed.reduce((s, c) => s + c.offsets, 0);
     return { committed, summary: `committed ${n} offset(s) of ${committed.length} group(s) on ${plan.target}` };
   },
