@@ -71,7 +71,15 @@ export async function runAction(req: ActionRequest, hooks: ActionHooks): Promise
   // Once true, the pair may differ from how the run found it: any failure is a finding (exit 1), not a usage error.
   let changed = false;
 
-  const finish = (outcome: RunOutcome, exitCode: ExitCodeValue, message?: string, hint?: string): ActionResult => {
+  // The lock goes back before run-finished is written: a crash in between leaves an unfinished transcript
+  // whose --resume can still take the lock, rather than a finished run holding it for ever.
+  const unlock = async () => {
+    if (!locked || !me) return;
+    locked = false;
+    await releaseLock(store, me.runId).catch((e: unknown) => writer?.append({ type: 'note', text: `could not give the lock back: ${errorMessage(e)}` }));
+  };
+  const finish = async (outcome: RunOutcome, exitCode: ExitCodeValue, message?: string, hint?: string): Promise<ActionResult> => {
+    await unlock();
     writer?.append({ type: 'run-finished', outcome, exitCode, ...(message ? { summary: message } : {}), durationMs: Date.now() - startedAt });
     const transcript = writer?.path;
     emit({ type: 'finished', outcome, exitCode, ...(message ? { message } : {}), ...(hint ? { hint } : {}), ...(transcript ? { transcript } : {}) });
@@ -113,7 +121,8 @@ export async function runAction(req: ActionRequest, hooks: ActionHooks): Promise
     me = { runId, action: req.action, operator: facts.operator, host: facts.host, pid: facts.pid, startedAt: new Date(startedAt).toISOString(), transcript: resolve(writer.path) };
     emit({ type: 'started', transcript: writer.path, runId, resumed: Boolean(progress) });
 
-    // 2. The lock.
+    // 2. The lock (creating the state topic where it is missing).
+    writer.append({ type: 'note', text: `taking the lock of ${rb.name} on ${store.clusters.join(', ')} (state topic ${store.topic})` });
     try {
       const lock = await acquireLock(store, me);
       locked = true;
@@ -225,19 +234,19 @@ export async function runAction(req: ActionRequest, hooks: ActionHooks): Promise
 
     // 9. Where the action leaves the pair.
     await setPhase(store, me, writer, emit, phases.to, req.action);
-    return finish('ok', ExitCode.ok, `${req.action} of ${rb.name} done: the pair is ${phases.to}`);
+    return await finish('ok', ExitCode.ok, `${req.action} of ${rb.name} done: the pair is ${phases.to}`);
   } catch (e) {
     if (e instanceof RunEnd) {
       if (e.stop && writer) writer.append({ type: 'stopped', reason: e.stop.reason, ...(e.stop.criterion ? { criterion: e.stop.criterion } : {}), ...(e.stop.index === undefined ? {} : { index: e.stop.index }), resumable: true, ...(e.stop.data === undefined ? {} : { data: e.stop.data }) });
-      return finish(e.outcome, e.exitCode, e.message, e.hint ?? (writer && e.outcome !== 'failed' ? `resume with --resume ${writer.path}` : undefined));
+      return await finish(e.outcome, e.exitCode, e.message, e.hint ?? (writer && e.outcome !== 'failed' ? `resume with --resume ${writer.path}` : undefined));
     }
     const message = errorMessage(e);
     const exitCode = e instanceof FailoverError && !changed ? e.exitCode : ExitCode.findings;
     if (!writer) throw e;
     writer.append({ type: 'note', text: `failed: ${message}` });
-    return finish('failed', exitCode, message, e instanceof FailoverError && e.hint ? e.hint : `fix the cause and resume with --resume ${writer.path}`);
+    return await finish('failed', exitCode, message, e instanceof FailoverError && e.hint ? e.hint : `fix the cause and resume with --resume ${writer.path}`);
   } finally {
-    if (locked && me) await releaseLock(store, me.runId).catch(() => undefined);
+    await unlock();
     await store.close();
     if (!hooks.connections) await connections.close();
     writer?.close();
