@@ -1,8 +1,9 @@
 import { listAcls, type Acl } from './acls.js';
 import { describeBrokerConfigs, describeTopicConfigs, type ConfigMap } from './configs.js';
 import type { KafkaConnection } from './connection.js';
-import { describeGroups, fetchGroupOffsets, type GroupDescription, type GroupOffsetsResult } from './groups.js';
+import { describeGroups, type GroupDescription, type GroupOffsetsResult } from './groups.js';
 import { partitionEndsBatch } from './listOffsets.js';
+import { fetchGroupOffsetsBatched } from './offsetFetchBatch.js';
 import { loadCheckpoints, loadOffsetSyncs, type LoadedCheckpoints, type LoadedOffsetSyncs } from './mm2Translation.js';
 import { leaderIndex, rawClusterOf, tpKey, type ApiVersionRange, type LeaderIndex } from './rawProtocol.js';
 import type { PartitionEnds } from './readTopic.js';
@@ -12,7 +13,7 @@ import { recordsAt } from './recordsAt.js';
  * One cluster's facts, gathered with batched requests: Metadata for every
  * topic in one request, DescribeConfigs for every selected topic in one,
  * ListOffsets once per broker per kind, DescribeGroups in one call, group
- * offsets with bounded concurrency, ACLs in one call, and one Fetch per
+ * offsets in one OffsetFetch per coordinator (or 16 groups at a time on old brokers), ACLs in one call, and one Fetch per
  * broker for the newest records. Every call is bounded by the connection's
  * deadline, so a dead or paused cluster yields an unreachable snapshot in
  * about one timeout instead of hanging.
@@ -41,8 +42,8 @@ export interface SnapshotRequest {
   configNames?: readonly string[];
   configs?: boolean;
   ends?: boolean;
-  /** the newest record of each partition of the selected topics */
-  newestRecords?: boolean;
+  /** the newest record of each partition of the selected topics; a number: of that many partitions only (a sample, e.g. to size records) */
+  newestRecords?: boolean | number;
   /** groups to describe and whose commits to fetch */
   groups?: readonly string[];
   acls?: boolean;
@@ -145,7 +146,7 @@ export async function takeSnapshot(conn: KafkaConnection, req: SnapshotRequest, 
   if (req.groups && req.groups.length > 0) {
     const groups = [...req.groups];
     put('groups', fact(timings, 'groups', () => describeGroups(conn, groups)));
-    put('offsets', fact(timings, 'groupOffsets', () => fetchGroupOffsets(conn, groups, { concurrency: req.groupConcurrency ?? 16 })));
+    put('offsets', fact(timings, 'groupOffsets', () => fetchGroupOffsetsBatched(conn, groups, snap.brokers, { concurrency: req.groupConcurrency ?? 16 })));
   }
   if (req.acls) put('acls', fact(timings, 'acls', () => listAcls(conn)));
   const firstBroker = snap.brokers[0];
@@ -169,7 +170,9 @@ export async function takeSnapshot(conn: KafkaConnection, req: SnapshotRequest, 
         }
         const newestOf = (names: readonly string[]) =>
           names.flatMap((topic) => (ends.value.get(topic) ?? []).filter((e) => e.latest > e.earliest).map((e) => ({ topic, partition: e.partition, offset: e.latest - 1 })));
-        const wanted = [...(req.newestRecords ? newestOf(selected) : []), ...newestOf(heartbeatTopics)];
+        const all = req.newestRecords ? newestOf(selected) : [];
+        const sample = typeof req.newestRecords === 'number' ? spread(all, req.newestRecords) : all;
+        const wanted = [...sample, ...newestOf(heartbeatTopics)];
         const got = await fact(timings, 'newestRecords', () => recordsAt(conn, leaders, wanted));
         if (!got.ok) {
           if (req.newestRecords) snap.newest = got;
@@ -205,6 +208,13 @@ export async function takeSnapshot(conn: KafkaConnection, req: SnapshotRequest, 
   await Promise.all(jobs);
   timings.total = Date.now() - t0;
   return snap;
+}
+
+/** Up to `n` items spread evenly over `xs`. */
+function spread<T>(xs: readonly T[], n: number): T[] {
+  if (xs.length <= n) return [...xs];
+  const step = xs.length / n;
+  return Array.from({ length: n }, (_, i) => xs[Math.floor(i * step)]!);
 }
 
 /**

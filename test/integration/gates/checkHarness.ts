@@ -154,7 +154,8 @@ export async function seedTopics(
   const rounds = opts.rounds ?? 3;
   await ensureTopics(conns.east, topics.map((topic) => ({ topic, partitions })));
   const admin = await conns.west.admin();
-  const producer = conns.east.producer();
+  // Fresh topics move their leaders into place for a moment; the producer retries through it.
+  const producer = conns.east.producer({ retry: { retries: 8 } });
   await producer.connect();
   try {
     let sent = 0;
