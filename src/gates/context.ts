@@ -63,7 +63,8 @@ export function snapshotRequests(runbook: Runbook, roles: RolesInForce, needs: R
     if (needs.has('brokerConfigs')) req.brokerConfigs = true;
   }
   if (needs.has('newest')) secondary.newestRecords = true;
-  if (needs.has('newestPrimary')) primary.newestRecords = true;
+  // The cost gate sizes records: a sample of partitions does, the whole estate is not needed.
+  if (needs.has('newestPrimary')) primary.newestRecords = 64;
   if (link.kind === 'mirrormaker2') {
     const alias = (c: string) => link.aliases[c] ?? c;
     const flow = { sourceAlias: alias(roles.primary), targetAlias: alias(roles.secondary) };

@@ -1,4 +1,4 @@
-import { checkpointOf } from '../kafka/mm2Translation.js';
+import { tpKey } from '../kafka/rawProtocol.js';
 import { replicatedHeartbeatsTopic } from '../kafka/naming.js';
 import type { GateContext } from './context.js';
 import { fail, listSome, pass, plural, skip, warn } from './evidence.js';
@@ -54,22 +54,28 @@ async function consumerLag(ctx: GateContext): Promise<Evidence> {
   const a = await offsetAnalysis(ctx);
   const index = a.checkpoints?.ok ? a.checkpoints.index : undefined;
   const offsets = S.offsets?.ok ? S.offsets.value : undefined;
+  const ends = S.ends.value;
+  const workloadTopics = new Set(ctx.workload.topics.map((t) => t.onSecondary));
+  const endOf = (topic: string, partition: number) => ends.get(topic)?.find((e) => e.partition === partition)?.latest;
+  // A group's position per partition: its commit on the secondary, else the checkpoint MM2 would commit.
   const rows = ctx.workload.groups.map((group) => {
+    const positions = new Map<string, { topic: string; partition: number; offset: number; from: 'committed' | 'checkpoint' }>();
+    for (const cp of index?.get(group)?.values() ?? []) {
+      if (workloadTopics.has(cp.topic)) positions.set(tpKey(cp.topic, cp.partition), { topic: cp.topic, partition: cp.partition, offset: cp.downstreamOffset, from: 'checkpoint' });
+    }
+    const r = offsets?.get(group);
+    for (const o of r && 'offsets' in r ? r.offsets : []) {
+      if (workloadTopics.has(o.topic)) positions.set(tpKey(o.topic, o.partition), { topic: o.topic, partition: o.partition, offset: o.offset, from: 'committed' });
+    }
     let lag = 0;
     let partitions = 0;
-    let from: 'committed' | 'checkpoint' | undefined;
-    for (const pair of ctx.workload.topics) {
-      for (const e of S.ends!.ok ? (S.ends!.value.get(pair.onSecondary) ?? []) : []) {
-        const r = offsets?.get(group);
-        const committed = r && 'offsets' in r ? r.offsets.find((o) => o.topic === pair.onSecondary && o.partition === e.partition)?.offset : undefined;
-        const cp = index ? checkpointOf(index, group, pair.onSecondary, e.partition)?.downstreamOffset : undefined;
-        const position = committed ?? cp;
-        if (position === undefined) continue;
-        from = committed !== undefined ? (from ?? 'committed') : 'checkpoint';
-        partitions++;
-        lag += Math.max(0, e.latest - position);
-      }
+    for (const p of positions.values()) {
+      const end = endOf(p.topic, p.partition);
+      if (end === undefined) continue;
+      partitions++;
+      lag += Math.max(0, end - p.offset);
     }
+    const from = [...new Set([...positions.values()].map((p) => p.from))];
     return { group, partitions, lag, from };
   });
   const blind = rows.filter((r) => r.partitions === 0);

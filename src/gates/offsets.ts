@@ -138,7 +138,8 @@ function freshness(ctx: GateContext, a: OffsetAnalysis): Evidence {
       ageSeconds: Math.max(0, (ctx.now - t.checkpoint!.writtenAt) / 1000),
       current: t.committed !== undefined && t.checkpoint!.upstreamOffset === t.committed,
     }));
-  const data = { maxAgeSeconds: max, checkpoints: rows };
+  // Current checkpoints are counted, not listed: the translations already carry them.
+  const data = { maxAgeSeconds: max, current: rows.filter((r) => r.current).length, notCurrent: rows.filter((r) => !r.current) };
   if (rows.length === 0) return skip('offsets.checkpoint-freshness', 'no checkpoint of a workload group to judge', { data });
   const stale = rows.filter((r) => !r.current && r.committed !== undefined && r.ageSeconds > max);
   if (stale.length) {
