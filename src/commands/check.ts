@@ -67,9 +67,18 @@ export async function check(opts: CheckCommandOptions): Promise<ExitCodeValue> {
   }
   writeReport(opts.cwd, opts.junit, () => toJunit(result));
   writeReport(opts.cwd, opts.markdown, () => toMarkdown(result));
-  if (opts.json) process.stdout.write(toJson(result));
+  if (opts.json) await writeFully(toJson(result));
   else render(result, Boolean(opts.verbose));
   return result.readiness.ready ? ExitCode.ok : ExitCode.findings;
+}
+
+/**
+ * Writes to stdout and waits until the data has left the process: on a pipe
+ * stdout is asynchronous, and the CLI exits right after the command returns,
+ * which would cut a large document short.
+ */
+function writeFully(text: string): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(text, (e) => (e ? reject(e) : resolve())));
 }
 
 function writeReport(cwd: string, file: string | undefined, text: () => string): void {
