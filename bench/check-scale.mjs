@@ -1,0 +1,264 @@
+#!/usr/bin/env node
+/**
+ * How long does `failover check` take on an estate of 500 topics x 4
+ * partitions and 200 consumer groups, next to the commands an operator
+ * would run by hand for the same facts with Kafka's own tools from the same
+ * jars (kafka-topics --describe, kafka-configs --describe,
+ * kafka-consumer-groups --describe --all-groups, kafka-acls --list, on both
+ * clusters)?
+ *
+ * Builds the estate on a lab of its own (.lab-bench, ports 19492/29492),
+ * mirrored by MM2 with checkpoints, then times both in the same run.
+ *
+ *   npm run build && node bench/check-scale.mjs [--keep] [--runs N]
+ *
+ * --keep leaves the bench lab running (the next run reuses its estate).
+ * Target: check at least 10x faster than the manual sequence, and under 5 s.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+const root = join(import.meta.dirname, '..');
+const dist = (p) => join(root, 'dist', p);
+const { labConnections } = await import(dist('lab/lab.js'));
+const { runKafkaTool } = await import(dist('lab/kafkaTools.js'));
+const { mapConcurrent } = await import(dist('kafka/groups.js'));
+
+const args = process.argv.slice(2);
+const keep = args.includes('--keep');
+const runs = Number(args[args.indexOf('--runs') + 1] ?? 3) || 3;
+const DIR = join(root, '.lab-bench');
+const PORTS = { east: 19492, west: 29492 };
+const TOPICS = 500;
+const PARTITIONS = 4;
+const GROUPS = 200;
+const TOPICS_PER_GROUP = 5;
+const RECORDS_PER_PARTITION = 8;
+
+const pad = (n) => String(n).padStart(3, '0');
+const topicName = (i) => `bench-t-${pad(i)}`;
+const groupName = (g) => `bench-g-${pad(g)}`;
+const log = (s) => process.stderr.write(`[bench] ${s}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * CPU seconds used by the children this process has waited for (user +
+ * system), from /proc/self/stat: on a machine shared with other work, wall
+ * time measures the scheduler as much as the program, CPU time does not.
+ */
+function childCpuSeconds() {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    return (Number(fields[13]) + Number(fields[14])) / ticks;
+  } catch {
+    return NaN;
+  }
+}
+
+function failover(argv, opts = {}) {
+  return spawnSync(process.execPath, [join(root, 'bin', 'failover.js'), ...argv], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 256 * 1024 * 1024, ...opts });
+}
+
+async function until(what, timeoutMs, probe) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < end) {
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(1000);
+  }
+  throw new Error(`${what}: not within ${timeoutMs / 1000} s${last ? ` (${last.message})` : ''}`);
+}
+
+// 1. The lab.
+log(`lab up in ${DIR}`);
+const up = failover(['lab', 'up', '--dir', DIR, '--east-port', String(PORTS.east), '--west-port', String(PORTS.west), '--topics', '/bench-.*/', '--groups', '/bench-.*/'], { stdio: ['ignore', 'inherit', 'inherit'] });
+if (up.status !== 0) process.exit(up.status ?? 1);
+
+const { east, west } = labConnections(DIR, 30_000);
+try {
+  const topics = Array.from({ length: TOPICS }, (_, i) => topicName(i));
+  const groups = Array.from({ length: GROUPS }, (_, g) => groupName(g));
+
+  // 2. The estate on east: topics, records, commits. Reused when a previous --keep run built it.
+  const eastAdmin = await east.admin();
+  const existing = new Set(await eastAdmin.listTopics());
+  const missing = topics.filter((t) => !existing.has(t));
+  if (missing.length) {
+    log(`creating ${missing.length} topics x ${PARTITIONS} partitions on east`);
+    // Without waiting for leaders per batch: kafkajs would poll metadata with the connection's one retry.
+    for (let i = 0; i < missing.length; i += 100) {
+      await eastAdmin.createTopics({ waitForLeaders: false, topics: missing.slice(i, i + 100).map((topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor: 1 })) });
+    }
+    await until('east lists every topic with leaders', 300_000, async () => {
+      const md = await eastAdmin.fetchTopicMetadata({ topics: [] });
+      const ready = md.topics.filter((t) => t.name.startsWith('bench-t-') && t.partitions.every((p) => p.leader >= 0)).length;
+      return ready === TOPICS;
+    });
+  }
+  const empty = [];
+  await mapConcurrent(topics, 16, async (t) => {
+    const offs = await eastAdmin.fetchTopicOffsets(t);
+    if (offs.some((o) => Number(o.high) < RECORDS_PER_PARTITION)) empty.push(t);
+  });
+  if (empty.length) {
+    log(`writing ${RECORDS_PER_PARTITION} records per partition to ${empty.length} topics`);
+    // A busy lab moves leaders around while 2000 partitions start: let kafkajs retry.
+    const producer = east.kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 10 } });
+    await producer.connect();
+    for (let i = 0; i < empty.length; i += 50) {
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: empty.slice(i, i + 50).map((topic) => ({
+          topic,
+          messages: Array.from({ length: PARTITIONS * RECORDS_PER_PARTITION }, (_, j) => ({ key: `k${j}`, value: `${topic} event ${j}`, partition: j % PARTITIONS })),
+        })),
+      });
+    }
+    await producer.disconnect();
+  }
+
+  // 3. MM2 mirrors them (topics, data, offset syncs).
+  const westAdmin = await west.admin();
+  await until('MM2 creates the 500 remote topics on west', 900_000, async () => {
+    const have = new Set(await westAdmin.listTopics());
+    const n = topics.filter((t) => have.has(`east.${t}`)).length;
+    log(`  ${n}/${TOPICS} remote topics on west`);
+    return n === TOPICS;
+  });
+  const ends = new Map();
+  await mapConcurrent(topics, 16, async (t) => {
+    ends.set(t, new Map((await eastAdmin.fetchTopicOffsets(t)).map((o) => [o.partition, Number(o.high)])));
+  });
+  await until('MM2 replicates every record', 900_000, async () => {
+    let short = 0;
+    await mapConcurrent(topics, 16, async (t) => {
+      const offs = await westAdmin.fetchTopicOffsets(`east.${t}`);
+      if (offs.some((o) => Number(o.high) < ends.get(t).get(o.partition))) short++;
+    });
+    log(`  ${TOPICS - short}/${TOPICS} topics fully replicated`);
+    return short === 0;
+  });
+  await sleep(3000); // offset syncs are flushed on MM2's 1 s commit interval
+
+  // Each group commits at the end of 5 topics (MM2 translates a commit after its newest sync): 20 partitions a group, 4000 in all.
+  log(`committing offsets for ${GROUPS} groups`);
+  await mapConcurrent(groups, 16, async (group) => {
+    const g = Number(group.slice(-3));
+    for (let k = 0; k < TOPICS_PER_GROUP; k++) {
+      const topic = topicName((g * TOPICS_PER_GROUP + k) % TOPICS);
+      await eastAdmin.setOffsets({ groupId: group, topic, partitions: Array.from({ length: PARTITIONS }, (_, p) => ({ partition: p, offset: String(ends.get(topic).get(p)) })) });
+    }
+  });
+  const expected = GROUPS * TOPICS_PER_GROUP * PARTITIONS;
+  await until('MM2 checkpoints every committed partition', 900_000, async () => {
+    const offs = await westAdmin.fetchTopicOffsets('east.checkpoints.internal').catch(() => []);
+    const n = offs.reduce((s, o) => s + Number(o.high), 0);
+    log(`  ${n}/${expected} checkpoints on west`);
+    return n >= expected;
+  });
+
+  // 4. The runbook.
+  const runbook = join(DIR, 'bench-runbook.yaml');
+  mkdirSync(join(DIR, 'bench-transcripts'), { recursive: true });
+  writeFileSync(join(DIR, 'bench-route.properties'), `bootstrap.servers=127.0.0.1:${PORTS.east}\n`);
+  writeFileSync(
+    runbook,
+    `version: 1
+name: bench-estate
+clusters:
+  east: { bootstrap: [127.0.0.1:${PORTS.east}], timeouts: { requestTimeout: 10s, connectionTimeout: 3s } }
+  west: { bootstrap: [127.0.0.1:${PORTS.west}], timeouts: { requestTimeout: 10s, connectionTimeout: 3s } }
+roles: { primary: east, secondary: west }
+link: { kind: mirrormaker2, aliases: { east: east, west: west }, reverse: true }
+workload:
+  topics: ["/bench-t-.*/"]
+  groups: [${groups.map((g) => `"${g}"`).join(', ')}]
+  producers: [User:bench-svc]
+routing:
+  alias: bench-kafka.lab:9092
+  switch: { file: { path: ./bench-route.properties, key: bootstrap.servers } }
+actions:
+  promote:
+    stopWhen: { lagSecondsAbove: 60 }
+    steps: [{ fence-writes: { cluster: primary } }, { translate-offsets: {} }, { switch-route: { to: secondary } }]
+  revert:
+    steps: [{ unfence-writes: { cluster: primary } }, { switch-route: { to: primary } }, { translate-offsets: { direction: reverse } }]
+  continue-forward:
+    steps: [{ set-roles: { primary: west, secondary: east } }]
+`,
+  );
+
+  // 5. Timing: failover check (every gate, cost included) ...
+  const checkTimes = [];
+  const checkCpu = [];
+  let last;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const c0 = childCpuSeconds();
+    const r = failover(['check', runbook, '--json', '--transcripts', join(DIR, 'bench-transcripts')]);
+    checkTimes.push(performance.now() - t0);
+    checkCpu.push(childCpuSeconds() - c0);
+    if (r.status !== 0 && r.status !== 1) {
+      process.stderr.write(r.stderr);
+      throw new Error(`check exited ${r.status}`);
+    }
+    last = JSON.parse(r.stdout);
+  }
+  const offsets = last.gates.find((g) => g.gate === 'offsets');
+  const translations = offsets.evidence.find((e) => e.check === 'offsets.translation')?.data?.translations ?? [];
+  log(`check saw ${last.clusters.map((c) => `${c.name}: ${c.reachable ? 'up' : 'down'}`).join(', ')}; ${translations.length} translated partitions; scores ${last.gates.map((g) => `${g.gate}=${g.score}`).join(' ')}`);
+  for (const c of last.clusters) log(`  ${c.name} snapshot parts (ms): ${JSON.stringify(c.timings)}`);
+
+  // ... against the operator's sequence, one tool after the other, on both clusters.
+  const manual = [];
+  for (const cluster of ['east', 'west']) {
+    for (const [tool, toolArgs] of [
+      ['topics', ['--describe']],
+      ['configs', ['--describe', '--entity-type', 'topics']],
+      ['consumerGroups', ['--describe', '--all-groups']],
+      ['acls', ['--list']],
+    ]) {
+      const c0 = childCpuSeconds();
+      const r = await runKafkaTool({ dir: DIR, tool, cluster, args: toolArgs, timeoutMs: 600_000 });
+      manual.push({ command: r.command, ms: r.elapsedMs, cpu: childCpuSeconds() - c0, exit: r.exitCode, lines: r.stdout.split('\n').length });
+      log(`  ${(r.elapsedMs / 1000).toFixed(1).padStart(6)} s  exit ${r.exitCode}  ${r.stdout.split('\n').length} lines  ${r.command}`);
+    }
+  }
+
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const checkMs = median(checkTimes);
+  const manualMs = manual.reduce((s, m) => s + m.ms, 0);
+  const ratio = manualMs / checkMs;
+  const checkCpuS = median(checkCpu);
+  const manualCpuS = manual.reduce((n, m) => n + m.cpu, 0);
+  const summary = {
+    loadAverage: loadavg().map((l) => +l.toFixed(1)),
+    estate: { topics: TOPICS, partitions: TOPICS * PARTITIONS, groups: GROUPS, committedPartitions: expected },
+    checkSeconds: +(checkMs / 1000).toFixed(2),
+    checkRunsSeconds: checkTimes.map((t) => +(t / 1000).toFixed(2)),
+    manualSeconds: +(manualMs / 1000).toFixed(2),
+    manual: manual.map((m) => ({ command: m.command, seconds: +(m.ms / 1000).toFixed(2), cpuSeconds: +m.cpu.toFixed(2), exit: m.exit })),
+    ratio: +ratio.toFixed(1),
+    cpuSeconds: { check: +checkCpuS.toFixed(2), manual: +manualCpuS.toFixed(2), ratio: +(manualCpuS / checkCpuS).toFixed(1) },
+    targets: { tenTimesFaster: ratio >= 10, underFiveSeconds: checkMs < 5000 },
+  };
+  process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  process.stdout.write(`failover check: ${summary.checkSeconds} s (median of ${runs}); Kafka tools by hand: ${summary.manualSeconds} s; ${summary.ratio}x faster\n`);
+  process.stdout.write(`CPU: check ${summary.cpuSeconds.check} s, tools ${summary.cpuSeconds.manual} s (${summary.cpuSeconds.ratio}x); load average ${summary.loadAverage.join(' ')} on ${(await import('node:os')).cpus().length} cores\n`);
+} finally {
+  await Promise.all([east.close(), west.close()]);
+  if (!keep) {
+    log('lab down --purge (pass --keep to reuse the estate)');
+    execFileSync(process.execPath, [join(root, 'bin', 'failover.js'), 'lab', 'down', '--purge', '--dir', DIR], { stdio: 'inherit' });
+  }
+}
