@@ -156,6 +156,7 @@ function headerText(h: IHeaders | undefined): Record<string, string> {
 
 export class ProbeConsumer {
   private stopped = false;
+  private topics: string[] = [];
 
   private constructor(private readonly consumer: Consumer) {}
 
@@ -203,9 +204,13 @@ export class ProbeConsumer {
         await consumer.run({
           autoCommitInterval: 500,
           eachBatch: async ({ batch }: EachBatchPayload) => {
+            // A stopped consumer whose disconnect never finished (its cluster was down) may reconnect
+            // when the cluster returns; it must neither deliver nor commit what it fetches then.
+            if (probe.stopped) throw new Error('probe consumer stopped');
             onRecords(batch.messages.map((m) => ({ topic: batch.topic, partition: batch.partition, offset: Number(m.offset), headers: headerText(m.headers) })));
           },
         });
+        probe.topics = present;
         return { committed, topics: present, clusterId };
       })());
       void letGo(admin.disconnect(), 1000);
@@ -220,6 +225,12 @@ export class ProbeConsumer {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    try {
+      // Local and immediate: no more fetches, even if the disconnect below never completes.
+      this.consumer.pause(this.topics.map((topic) => ({ topic })));
+    } catch {
+      // not running yet
+    }
     await letGo(this.consumer.disconnect(), 3000);
   }
 }
