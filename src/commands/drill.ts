@@ -7,13 +7,13 @@ import { metricRows, verdictLine } from '../drill/reportMarkdown.js';
 import { renderDrillHtml } from '../drill/reportHtml.js';
 import { renderDrillJunit } from '../drill/reportJunit.js';
 import { renderDrillMarkdown } from '../drill/reportMarkdown.js';
-import type { DrillResult } from '../drill/result.js';
+import { drillResultJson, type DrillResult } from '../drill/result.js';
 import { runDrill, scenarioOf, type ActionRunner } from '../drill/runDrill.js';
 import { sparkline } from '../drill/timeline.js';
 import { loadRunbookOrThrow } from '../runbook/load.js';
 import { redactDeep } from '../runbook/secrets.js';
 import { colourEnabled } from '../ui/colour.js';
-import { c, info, out, printJson } from '../ui/report.js';
+import { c, info, out } from '../ui/report.js';
 
 export interface DrillCommandOptions {
   runbook: string;
@@ -90,8 +90,11 @@ export async function drill(opts: DrillCommandOptions): Promise<ExitCodeValue> {
   writeCopy(opts.cwd, opts.junit, () => renderDrillJunit(result));
   writeCopy(opts.cwd, opts.markdown, () => renderDrillMarkdown(result));
   writeCopy(opts.cwd, opts.html, () => renderDrillHtml(result));
-  if (opts.json) printJson(result);
-  else render(result, opts.cwd);
+  if (opts.json) {
+    // Megabytes on a pipe: wait until they are written, as the CLI exits right after.
+    const text = drillResultJson(result);
+    await new Promise<void>((done) => process.stdout.write(text, () => done()));
+  } else render(result, opts.cwd);
   return result.ok ? ExitCode.ok : ExitCode.findings;
 }
 

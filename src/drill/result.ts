@@ -70,3 +70,8 @@ export interface DrillResult {
   errors: { text: string; count: number }[];
   files: DrillFiles;
 }
+
+/** The result as JSON: indented, with arrays of numbers (the timeline's buckets) kept on one line. */
+export function drillResultJson(r: DrillResult): string {
+  return JSON.stringify(r, null, 2).replace(/\[\s*(-?\d[\d.eE+-]*(?:,\s*-?\d[\d.eE+-]*)*)\s*\]/g, (_m, nums: string) => `[${nums.split(/,\s*/).join(',')}]`) + '\n';
+}

@@ -17,7 +17,7 @@ import { ProbeLog, epochNow } from './probeLog.js';
 import { clientOptionsFor, probeTopicsOn, type ProbeRunbook } from './probeSetup.js';
 import { renderDrillHtml } from './reportHtml.js';
 import { renderDrillMarkdown } from './reportMarkdown.js';
-import { DRILL_RESULT_VERSION, type DrillActionRun, type DrillFiles, type DrillPhase, type DrillResult } from './result.js';
+import { DRILL_RESULT_VERSION, drillResultJson, type DrillActionRun, type DrillFiles, type DrillPhase, type DrillResult } from './result.js';
 import { probeTopicEnds, readSurvivor } from './survivorRead.js';
 import { buildTimeline } from './timeline.js';
 
@@ -374,7 +374,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
   };
 
   writeFileSync(files.probeRecords, probeRecordsText(probeLog, runId));
-  writeFileSync(files.json, JSON.stringify(result, null, 2) + '\n');
+  writeFileSync(files.json, drillResultJson(result));
   writeFileSync(files.markdown, renderDrillMarkdown(result));
   writeFileSync(files.html, renderDrillHtml(result));
   for (const x of expectations) {
