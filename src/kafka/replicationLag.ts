@@ -37,8 +37,16 @@ export interface LagReport {
 }
 
 async function endsOf(conn: KafkaConnection, topics: readonly string[]): Promise<{ ends: Map<string, PartitionEnds[]>; existing: Set<string>; leaders: LeaderIndex }> {
+  if (topics.length === 0) return { ends: new Map(), existing: new Set(), leaders: new Map() };
   const cluster = await rawClusterOf(conn);
-  const md = await conn.call('metadata of all topics', () => cluster.metadata({ topics: [] }));
+  // Metadata of just these topics is cheap on a large cluster; Kafka answers a missing one with an error, and then every topic is asked for.
+  let md;
+  try {
+    md = await conn.call(`metadata of ${topics.length} topics`, () => cluster.metadata({ topics: [...topics] }));
+  } catch (e) {
+    if (!/UNKNOWN_TOPIC_OR_PARTITION|does not host this topic/.test(`${(e as { type?: string }).type ?? ''} ${(e as Error).message}`)) throw e;
+    md = await conn.call('metadata of all topics', () => cluster.metadata({ topics: [] }));
+  }
   const existing = new Set(md.topicMetadata.map((t) => t.topic));
   const leaders = leaderIndex(md);
   const wanted = topics.filter((t) => existing.has(t));

@@ -1,7 +1,7 @@
 import type { Producer } from 'kafkajs';
 import { errorMessage } from '../errors.js';
 import type { KafkaConnection, RawBroker } from './connection.js';
-import { rawClusterOf } from './rawProtocol.js';
+import { rawClusterOf, type RawTopicMetadata } from './rawProtocol.js';
 
 /**
  * The bytes of failover's state topic: one compacted, single-partition topic
@@ -56,10 +56,20 @@ interface CommittedFetchPartition {
   }[];
 }
 
-export async function stateTopicExists(conn: KafkaConnection, topic: string): Promise<boolean> {
+/** Metadata of the one topic (a cluster with thousands of partitions answers that in milliseconds), or undefined when it does not exist. */
+async function topicMetadata(conn: KafkaConnection, topic: string): Promise<RawTopicMetadata | undefined> {
   const cluster = await rawClusterOf(conn);
-  const md = await conn.call(`metadata of ${topic}`, () => cluster.metadata({ topics: [] }));
-  return md.topicMetadata.some((t) => t.topic === topic);
+  try {
+    const md = await conn.call(`metadata of ${topic}`, () => cluster.metadata({ topics: [topic] }));
+    return md.topicMetadata.find((t) => t.topic === topic);
+  } catch (e) {
+    if (/UNKNOWN_TOPIC_OR_PARTITION|does not host this topic/.test(`${(e as { type?: string }).type ?? ''} ${errorMessage(e)}`)) return undefined;
+    throw e;
+  }
+}
+
+export async function stateTopicExists(conn: KafkaConnection, topic: string): Promise<boolean> {
+  return (await topicMetadata(conn, topic)) !== undefined;
 }
 
 /**
@@ -95,8 +105,7 @@ export async function ensureStateTopic(conn: KafkaConnection, topic: string): Pr
 export async function readStateTopic(conn: KafkaConnection, topic: string): Promise<StateSnapshot> {
   const out: StateSnapshot = new Map();
   const cluster = await rawClusterOf(conn);
-  const md = await conn.call(`metadata of ${topic}`, () => cluster.metadata({ topics: [] }));
-  const meta = md.topicMetadata.find((t) => t.topic === topic);
+  const meta = await topicMetadata(conn, topic);
   if (!meta) return out;
   const leader = meta.partitionMetadata.find((p) => p.partitionId === PARTITION)?.leader;
   if (leader === undefined || leader < 0) throw new Error(`${conn.name}: ${topic} has no leader`);
