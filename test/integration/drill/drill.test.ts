@@ -1,0 +1,141 @@
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import type { DrillResult } from '../../../src/drill/result.js';
+import { TEST_LAB, cli } from '../labHarness.js';
+import { drillRunbook, type DrillRunbook } from './drillLab.js';
+
+/**
+ * Drills on the real lab: the probe writes and reads through the route, the
+ * faults are the lab's own kill/pause/resume, the action runs through the
+ * engine. Every drill here reverts, so the pair is home again afterwards.
+ */
+const DRILL_TIMEOUT = 600_000;
+
+async function drill(rb: DrillRunbook, scenario: string, extra: string[] = []): Promise<{ exitCode: number; result: DrillResult; stderr: string; ms: number }> {
+  const t0 = Date.now();
+  const r = await cli(['drill', rb.path, '--scenario', scenario, '--revert', '--yes', '--json', '--transcripts', rb.transcripts, ...extra], { timeoutMs: DRILL_TIMEOUT - 20_000 });
+  let result: DrillResult;
+  try {
+    result = JSON.parse(r.stdout) as DrillResult;
+  } catch {
+    throw new Error(`drill ${scenario}: no JSON on stdout (exit ${r.exitCode}):\n${r.all}`);
+  }
+  return { exitCode: r.exitCode, result, stderr: r.stderr, ms: Date.now() - t0 };
+}
+
+function explain(r: DrillResult): string {
+  return JSON.stringify({ problem: r.problem, breached: r.breached, phases: r.phases, actions: r.actions.map((a) => ({ action: a.action, outcome: a.outcome, summary: a.summary })), errors: r.errors.slice(0, 5) }, null, 1);
+}
+
+describe('failover drill on the lab', () => {
+  it('planned with revert: nothing lost, write downtime measured and reported, duplicates within the predicted replay; the HTML report renders in Chromium; rollback scores 2', async () => {
+    const rb = drillRunbook();
+    const { result: r } = await drill(rb, 'planned');
+    expect(r.completed, explain(r)).toBe(true);
+    expect(r.actions.map((a) => [a.action, a.outcome])).toEqual([['promote', 'ok'], ['revert', 'ok']]);
+    const m = r.measurement;
+    expect(m.events.acked).toBeGreaterThan(1000);
+    expect(m.events.ackedBy.west ?? 0, 'the probe wrote to west while promoted').toBeGreaterThan(0);
+    expect(m.reads.map((x) => x.cluster)).toEqual(['west', 'east']);
+    expect(m.lost).toBe(0);
+    expect(m.writeDowntimeMs).toBeGreaterThan(0);
+    expect(m.predictedReplay).toBeDefined();
+    expect(m.duplicates).toBeLessThanOrEqual(m.predictedReplay!);
+
+    const md = readFileSync(r.files.markdown, 'utf8');
+    expect(md).toContain(`| write downtime | ${(m.writeDowntimeMs / 1000).toFixed(2)} s`);
+    const transcript = readFileSync(r.files.transcript, 'utf8');
+    expect(transcript).toContain(r.files.html);
+    expect(transcript).toContain(r.files.markdown);
+    const verify = await cli(['transcript', 'verify', r.files.transcript]);
+    expect(verify.exitCode, verify.all).toBe(0);
+
+    // The HTML report: loads with no console error, and its timeline is captured.
+    const profile = mkdtempSync(join(tmpdir(), 'failover-chromium-'));
+    const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`];
+    const url = `file://${r.files.html}`;
+    const dom = await execa('chromium', [...flags, '--enable-logging=stderr', '--v=0', '--dump-dom', url], { reject: false, timeout: 90_000 });
+    expect(dom.exitCode, dom.stderr).toBe(0);
+    expect(dom.stdout).toContain('<svg');
+    expect(dom.stdout).toContain('write downtime');
+    expect(dom.stderr).not.toMatch(/CONSOLE\(|Uncaught|Failed to load resource|net::ERR_/);
+    const shot = join(rb.dir, 'timeline.png');
+    const png = await execa('chromium', [...flags, '--window-size=1200,1500', `--screenshot=${shot}`, url], { reject: false, timeout: 90_000 });
+    expect(png.exitCode, png.stderr).toBe(0);
+    expect(statSync(shot).size).toBeGreaterThan(20_000);
+    process.stderr.write(`[drill] planned: ${JSON.stringify({ writeDowntimeMs: Math.round(m.writeDowntimeMs), readDowntimeMs: Math.round(m.readDowntimeMs), lost: m.lost, duplicates: m.duplicates, predictedReplay: m.predictedReplay, reorderings: m.reorderings })}; screenshot ${shot}\n`);
+
+    const check = await cli(['check', rb.path, '--gate', 'rollback', '--transcripts', rb.transcripts, '--json']);
+    const scorecard = JSON.parse(check.stdout) as { gates: { gate: string; score: number }[] };
+    expect(scorecard.gates.find((g) => g.gate === 'rollback')?.score, check.all).toBe(2);
+  }, DRILL_TIMEOUT);
+
+  it('primary-down with revert: the loss is counted exactly (checked event by event on west while east is dead) and the RPO reported', async () => {
+    const rb = drillRunbook({ crossCheck: true, withoutVerify: true });
+    const { result: r } = await drill(rb, 'primary-down');
+    expect(r.completed, explain(r)).toBe(true);
+    const stem = r.files.transcript.replace(/\.jsonl$/, '');
+    expect(existsSync(`${stem}.crosscheck.json`), 'the recover command ran the independent count').toBe(true);
+    const independent = JSON.parse(readFileSync(`${stem}.crosscheck.json`, 'utf8')) as { acked: number; absent: number; absentIds: string[] };
+    const atSwitch = r.measurement.reads.find((x) => x.label === 'switch')!;
+    expect(atSwitch.cluster).toBe('west');
+    expect(atSwitch.lost).toBe(independent.absent);
+    expect([...r.lostEventIds].sort()).toEqual(expect.arrayContaining([...independent.absentIds].sort()));
+    expect(r.measurement.rpo.events).toBe(r.measurement.lost);
+    expect(readFileSync(r.files.markdown, 'utf8')).toMatch(/\| RPO \| \d+ events, \d+\.\d\d s \|/);
+    process.stderr.write(`[drill] primary-down: ${JSON.stringify({ writeDowntimeMs: Math.round(r.measurement.writeDowntimeMs), lost: r.measurement.lost, independent: independent.absent, acked: independent.acked, rpo: r.measurement.rpo, duplicates: r.measurement.duplicates })}\n`);
+  }, DRILL_TIMEOUT);
+
+  it('primary-hung with revert: completes within the runbook timeouts and resumes the paused broker', async () => {
+    const rb = drillRunbook({ withoutVerify: true });
+    const { result: r, ms } = await drill(rb, 'primary-hung');
+    expect(r.completed, explain(r)).toBe(true);
+    // Every call against the paused broker gives up at the runbook's request timeout: promote ends well
+    // inside its stopWhen.maxDuration (10 minutes), and so does the whole drill.
+    const promote = r.actions.find((a) => a.action === 'promote')!;
+    expect(promote.outcome).toBe('ok');
+    expect(promote.ms).toBeLessThan(600_000);
+    expect(ms).toBeLessThan(DRILL_TIMEOUT - 60_000);
+    expect(r.faults.map((f) => [f.label, f.ok])).toEqual([['inject', true], ['recover', true]]);
+    const status = await cli(['lab', 'status', '--dir', TEST_LAB.dir, '--json']);
+    const st = JSON.parse(status.stdout) as { processes: { name: string; state: string }[] };
+    expect(st.processes.find((p) => p.name === 'east')?.state).toBe('running');
+    process.stderr.write(`[drill] primary-hung: ${JSON.stringify({ ms, writeDowntimeMs: Math.round(r.measurement.writeDowntimeMs), lost: r.measurement.lost, duplicates: r.measurement.duplicates })}\n`);
+  }, DRILL_TIMEOUT);
+
+  it('accuracy: a scenario that pauses the probe producer for 4 s through the control file measures a write downtime within 200 ms of it', async () => {
+    const rb = drillRunbook({
+      scenarios: {
+        'probe-pause': {
+          kind: 'custom',
+          description: 'the probe producer stops for 4 s (the accuracy hook)',
+          fault: { inject: ['sh', '-c', 'printf "pause 4s\\n" > "${0%.jsonl}.probe-control"', '{{transcript.path}}'] },
+          dwell: '6s',
+        },
+      },
+    });
+    const { result: r } = await drill(rb, 'probe-pause');
+    expect(r.completed, explain(r)).toBe(true);
+    expect(r.timeline.markers.some((mk) => mk.kind === 'control' && /paused for 4000 ms/.test(mk.label))).toBe(true);
+    const m = r.measurement;
+    process.stderr.write(`[drill] accuracy: write downtime ${m.writeDowntimeMs.toFixed(1)} ms for a 4000 ms pause; gaps ${JSON.stringify(m.writeGaps.map((g) => Math.round(g.ms)))}\n`);
+    expect(Math.abs(m.writeDowntimeMs - 4000)).toBeLessThanOrEqual(200);
+  }, DRILL_TIMEOUT);
+
+  it('a breached expectation exits 1 and names it', async () => {
+    const rb = drillRunbook({
+      scenarios: { strict: { kind: 'planned', description: 'planned, with a write downtime bound no switch can meet', expect: { maxWriteDowntimeSeconds: 0.001 } } },
+    });
+    const junit = join(rb.dir, 'drill.xml');
+    const t0 = Date.now();
+    const r = await cli(['drill', rb.path, '--scenario', 'strict', '--revert', '--yes', '--transcripts', rb.transcripts, '--junit', junit], { timeoutMs: DRILL_TIMEOUT - 20_000 });
+    expect(r.exitCode, r.all).toBe(1);
+    expect(r.stdout).toMatch(/FAIL breached: maxWriteDowntimeSeconds/);
+    expect(r.stdout).toMatch(/breached maxWriteDowntimeSeconds: write downtime \d+(\.\d+)? s, above the bound of 0\.001 s/);
+    expect(readFileSync(junit, 'utf8')).toMatch(/<testcase [^>]*name="maxWriteDowntimeSeconds"[^>]*><failure message="maxWriteDowntimeSeconds: write downtime/);
+    process.stderr.write(`[drill] breach run took ${Date.now() - t0} ms\n`);
+  }, DRILL_TIMEOUT);
+});
