@@ -51,7 +51,14 @@ async function currentRoute(ctx: GateContext): Promise<Evidence> {
   const check = 'routing.route';
   const where = await whereClientsGo(ctx);
   if ('error' in where) return fail(check, `where clients go cannot be read: ${where.error}`, { hint: where.hint });
-  const byId = await ctx.probes.clusterIdAt(where.bootstrap, [P.name, S.name]);
+  // The same bootstrap as a snapshot's is the same place: its cluster id (or its silence) is already known,
+  // and asking a dead primary again would cost another timeout.
+  const same = [P, S].find((s) => s.bootstrap.length === where.bootstrap.length && s.bootstrap.every((b) => where.bootstrap.includes(b)));
+  const byId: { clusterId?: string; error?: string } = same
+    ? same.reachable
+      ? { ...(same.clusterId === undefined ? {} : { clusterId: same.clusterId }) }
+      : { error: same.error ?? 'no answer' }
+    : await ctx.probes.clusterIdAt(where.bootstrap, [P.name, S.name]);
   const data = { route: where.bootstrap, how: where.how, clusterId: byId.clusterId, phase: ctx.phase, primary: { name: P.name, clusterId: P.clusterId }, secondary: { name: S.name, clusterId: S.clusterId } };
   const dest = where.bootstrap.join(',');
   if (byId.clusterId !== undefined) {
