@@ -6,7 +6,7 @@ import { ensureTopics } from '../../../src/kafka/clusterInfo.js';
 import type { KafkaConnection } from '../../../src/kafka/connection.js';
 import type { CheckResult } from '../../../src/gates/scorecard.js';
 import type { Evidence, GateResult } from '../../../src/gates/types.js';
-import { TEST_LAB, cli, eventually, repoRoot, type CliResult, type TestLab } from '../labHarness.js';
+import { TEST_LAB, cli, eventually, labUpArgs, repoRoot, type CliResult, type TestLab } from '../labHarness.js';
 
 /** Runbooks for `failover check` against a test lab, written into a temp folder. */
 export interface RunbookOptions {
@@ -194,3 +194,20 @@ export async function commitOnEast(conn: KafkaConnection, group: string, topic: 
   const admin = await conn.admin();
   await admin.setOffsets({ groupId: group, topic, partitions: Object.entries(offsets).map(([p, o]) => ({ partition: Number(p), offset: String(o) })) });
 }
+
+/**
+ * Brings a lab back (or up) after a fault. On a loaded machine a broker can
+ * miss lab up's own readiness deadline while it is still starting; a second
+ * lab up finds it running and waits for it again.
+ */
+export async function labUp(lab: TestLab = TEST_LAB, extra: string[] = [], attempts = 3): Promise<void> {
+  let last: CliResult | undefined;
+  for (let i = 0; i < attempts; i++) {
+    last = await cli(labUpArgs(lab, extra), { timeoutMs: 600_000 });
+    if (last.exitCode === 0) return;
+  }
+  throw new Error(`failover ${labUpArgs(lab, extra).join(' ')} failed ${attempts} times (exit ${last?.exitCode}):\n${last?.all}`);
+}
+
+/** Test and hook timeout for files that take a lab down and bring it back. */
+export const FAULT_TIMEOUT_MS = 900_000;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKafkaTool } from '../../../src/lab/kafkaTools.js';
-import { TEST_LAB, cli, eventually, labUpArgs, testLabConnections, unique } from '../labHarness.js';
-import { evidence, gate, runCheck, scorecard, seedTopics, tempDir, writeRunbook } from './checkHarness.js';
+import { TEST_LAB, cli, eventually, testLabConnections, unique } from '../labHarness.js';
+import { FAULT_TIMEOUT_MS, evidence, gate, labUp, runCheck, scorecard, seedTopics, tempDir, writeRunbook } from './checkHarness.js';
 
 /**
  * Faults on the secondary that the compatibility gate must catch. MM2
@@ -24,9 +24,8 @@ describe('compatibility gate against real faults on west', () => {
 
   afterAll(async () => {
     await Promise.all([conns.east.close(), conns.west.close()]);
-    const up = await cli(labUpArgs(TEST_LAB), { timeoutMs: 300_000 });
-    expect(up.exitCode, up.all).toBe(0);
-  }, 300_000);
+    await labUp(TEST_LAB);
+  }, FAULT_TIMEOUT_MS);
 
   it('a workload topic deleted on west scores 0, naming the topic', async () => {
     const rb = writeRunbook(tempDir(), { topics: [deleted] });

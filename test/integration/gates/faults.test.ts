@@ -1,12 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PartitionLag, ReplicatedNewest } from '../../../src/gates/offsetAnalysis.js';
-import { TEST_LAB, cli, labUpArgs, testLabConnections, unique } from '../labHarness.js';
-import { commitOnEast, evidence, gate, runCheck, scorecard, seedTopics, tempDir, writeRunbook } from './checkHarness.js';
+import { TEST_LAB, cli, testLabConnections, unique } from '../labHarness.js';
+import { FAULT_TIMEOUT_MS, commitOnEast, evidence, gate, labUp, runCheck, scorecard, seedTopics, tempDir, writeRunbook } from './checkHarness.js';
 
-async function restoreLab(): Promise<void> {
-  const up = await cli(labUpArgs(TEST_LAB), { timeoutMs: 300_000 });
-  expect(up.exitCode, up.all).toBe(0);
-}
+const restoreLab = () => labUp(TEST_LAB);
 
 describe('check while the link or the primary is down', () => {
   const topic = unique('faults');
@@ -65,14 +62,17 @@ describe('check while the link or the primary is down', () => {
     } finally {
       await restoreLab();
     }
-  });
+  }, FAULT_TIMEOUT_MS);
 
   it('east killed: check finishes within the timeout plus 2 s, evaluates what west alone can tell, and reports the RPO bound', async () => {
     const kill = await cli(['lab', 'kill', 'east', '--dir', TEST_LAB.dir]);
     expect(kill.exitCode, kill.all).toBe(0);
     try {
       const { result, elapsedMs, cli: r } = await runCheck(runbook);
-      expect(elapsedMs, 'request timeout 4 s + 2 s').toBeLessThan(4000 + 2000);
+      // The check itself (snapshots and gates) within the 4 s request timeout + 2 s; the process
+      // around it (node start, module loading) gets slack on a shared, loaded machine.
+      expect(result.elapsedMs, 'check: request timeout 4 s + 2 s').toBeLessThan(4000 + 2000);
+      expect(elapsedMs, 'the whole CLI run').toBeLessThan(4000 + 2000 + 5000);
       const east = result.clusters.find((c) => c.name === 'east')!;
       expect(east.reachable).toBe(false);
       expect(east.error).toMatch(/east.*cannot connect/);
@@ -105,7 +105,7 @@ describe('check while the link or the primary is down', () => {
     } finally {
       await restoreLab();
     }
-  });
+  }, FAULT_TIMEOUT_MS);
 
   it('neither cluster answering is exit 2', async () => {
     const rb = writeRunbook(tempDir(), { topics: [topic], lab: { ...TEST_LAB, eastPort: 1, westPort: 2 } });

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAcls, deleteAcls, type Acl } from '../../../src/kafka/acls.js';
 import { labPaths } from '../../../src/lab/labConfig.js';
 import { readLabSecrets } from '../../../src/lab/secrets.js';
-import { SECURE_LAB, cli, labUpArgs, repoRoot, testLabConnections, unique, type TestLab } from '../labHarness.js';
-import { evidence, gate, runCheck, scorecard, seedTopics, tempDir, writeRunbook } from './checkHarness.js';
+import { SECURE_LAB, cli, repoRoot, testLabConnections, unique, type TestLab } from '../labHarness.js';
+import { FAULT_TIMEOUT_MS, evidence, gate, labUp, runCheck, scorecard, seedTopics, tempDir, writeRunbook } from './checkHarness.js';
 
 /** A secure lab whose west runs without an authorizer: a real misconfiguration, started for this file only. */
 const NOAUTH_LAB: TestLab = {
@@ -54,9 +54,8 @@ describe('governance gate on the secure lab', () => {
 
 describe('governance gate when west has no authorizer and east has one', () => {
   beforeAll(async () => {
-    const up = await cli(labUpArgs(NOAUTH_LAB, ['--without-authorizer', 'west']), { timeoutMs: 600_000 });
-    expect(up.exitCode, up.all).toBe(0);
-  }, 600_000);
+    await labUp(NOAUTH_LAB, ['--without-authorizer', 'west']);
+  }, FAULT_TIMEOUT_MS);
 
   afterAll(async () => {
     // Always: a third lab must not outlive the file on a shared machine.
