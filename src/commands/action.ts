@@ -7,7 +7,7 @@ import { loadRunbookOrThrow } from '../runbook/load.js';
 import type { ActionName } from '../runbook/schema.js';
 import { askConfirm, requirePromptOrYes, type PromptStreams } from '../ui/prompts.js';
 import { printJson } from '../ui/report.js';
-import { eventPrinter } from './actionRender.js';
+import { eventPrinter, renderPlan } from './actionRender.js';
 
 export interface ActionOptions {
   runbook: string;
@@ -70,7 +70,8 @@ export async function actionCommand(opts: ActionOptions): Promise<ExitCodeValue>
       if (opts.yes) return { yes: true, via: 'flag' };
       return { yes: await askConfirm(req.message, opts.streams), via: 'prompt' };
     },
-    onEvent: opts.json && opts.dryRun ? undefined : eventPrinter(write, { tty: Boolean(process.stderr.isTTY) }),
+    // A dry run prints what `failover plan` prints, where it prints it.
+    onEvent: opts.dryRun ? undefined : eventPrinter(write, { tty: Boolean(process.stderr.isTTY) }),
   };
   try {
     const result = await runAction(
@@ -88,6 +89,7 @@ export async function actionCommand(opts: ActionOptions): Promise<ExitCodeValue>
       hooks,
     );
     if (opts.json && result.plan) printJson(result.plan);
+    else if (result.plan) renderPlan(result.plan, (line) => process.stdout.write(line + '\n'));
     else if (opts.json) printJson({ outcome: result.outcome, exitCode: result.exitCode, transcript: result.transcript, message: result.message, hint: result.hint });
     if (result.plan && result.exitCode === ExitCode.ok) return planExit(result.plan);
     return result.exitCode;

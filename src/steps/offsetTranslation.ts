@@ -84,40 +84,47 @@ export async function translateGroups(input: Input): Promise<TranslationFacts> {
   const groups = [...input.groups];
   const mm2 = runbook.link.kind === 'mirrormaker2' ? runbook.link : undefined;
 
-  const tgt = await metadataOf(target);
-  let src: { topics: Set<string>; leaders: LeaderIndex } | undefined;
-  let sourceError: string | undefined;
-  try {
-    src = await metadataOf(source);
-  } catch (e) {
-    sourceError = errorMessage(e);
-  }
+  // Both clusters' metadata, then everything else at once: each part is many requests on a large estate.
+  const [tgt, srcRead] = await Promise.all([metadataOf(target), metadataOf(source).then((md) => ({ md }), (e: unknown) => ({ error: errorMessage(e) }))]);
+  const src = 'md' in srcRead ? srcRead.md : undefined;
+  const sourceError = 'error' in srcRead ? srcRead.error : undefined;
+
+  const flows =
+    mm2 && naming.kind === 'mirrormaker2' && backNaming.kind === 'mirrormaker2'
+      ? (() => {
+          const cpTopic = checkpointsTopic(naming.sourceAlias, naming.separator);
+          const syncTopic = offsetSyncsTopic(naming, mm2.offsetSyncsLocation, naming.separator);
+          const backSyncTopic = offsetSyncsTopic(backNaming, mm2.offsetSyncsLocation, naming.separator);
+          // offset-syncs.topic.location: on the source of a flow, or on its target.
+          const syncHome = mm2.offsetSyncsLocation === 'source' ? { conn: source, md: src } : { conn: target, md: tgt };
+          const backHome = mm2.offsetSyncsLocation === 'source' ? { conn: target, md: tgt } : { conn: source, md: src };
+          return Promise.all([
+            loadCheckpoints(target, cpTopic, tgt.topics.has(cpTopic)),
+            syncHome.md ? loadOffsetSyncs(syncHome.conn, syncTopic, syncHome.md.topics.has(syncTopic)).catch(() => undefined) : undefined,
+            backHome.md ? loadOffsetSyncs(backHome.conn, backSyncTopic, backHome.md.topics.has(backSyncTopic)).catch(() => undefined) : undefined,
+          ]);
+        })()
+      : undefined;
+  const [sourceCommits, states, current, loaded] = await Promise.all([
+    src ? fetchGroupOffsets(source, groups) : undefined,
+    describeGroups(target, groups),
+    fetchGroupOffsets(target, groups),
+    flows,
+  ]);
 
   // Commits on the source; with the source down, MM2's checkpoints on the target are all there is.
   const commits = new Map<string, CommittedOffset[] | { error: string }>();
-  if (src) {
-    const got = await fetchGroupOffsets(source, groups);
+  if (sourceCommits) {
     for (const g of groups) {
-      const r = got.get(g);
+      const r = sourceCommits.get(g);
       commits.set(g, !r ? [] : 'error' in r ? { error: r.error } : r.offsets.filter((o) => isWorkloadCommit(runbook, naming, o.topic)));
     }
   }
-
   let checkpoints: CheckpointIndex = new Map();
   let syncs: SyncIndex = new Map();
   let backSyncs: SyncIndex = new Map();
-  if (mm2 && naming.kind === 'mirrormaker2' && backNaming.kind === 'mirrormaker2') {
-    const cpTopic = checkpointsTopic(naming.sourceAlias, naming.separator);
-    const syncTopic = offsetSyncsTopic(naming, mm2.offsetSyncsLocation, naming.separator);
-    const backSyncTopic = offsetSyncsTopic(backNaming, mm2.offsetSyncsLocation, naming.separator);
-    // offset-syncs.topic.location: on the source of a flow, or on its target.
-    const syncHome = mm2.offsetSyncsLocation === 'source' ? { conn: source, md: src } : { conn: target, md: tgt };
-    const backHome = mm2.offsetSyncsLocation === 'source' ? { conn: target, md: tgt } : { conn: source, md: src };
-    const [cp, sy, back] = await Promise.all([
-      loadCheckpoints(target, cpTopic, tgt.topics.has(cpTopic)),
-      syncHome.md ? loadOffsetSyncs(syncHome.conn, syncTopic, syncHome.md.topics.has(syncTopic)).catch(() => undefined) : undefined,
-      backHome.md ? loadOffsetSyncs(backHome.conn, backSyncTopic, backHome.md.topics.has(backSyncTopic)).catch(() => undefined) : undefined,
-    ]);
+  if (loaded) {
+    const [cp, sy, back] = loaded;
     checkpoints = indexCheckpoints(cp.records);
     syncs = sy?.syncs ?? new Map();
     backSyncs = back?.syncs ?? new Map();
@@ -139,8 +146,6 @@ export async function translateGroups(input: Input): Promise<TranslationFacts> {
   const existingTargets = [...targetTopics].filter((t) => tgt.topics.has(t));
   const ends = existingTargets.length ? await partitionEndsBatch(target, tgt.leaders, existingTargets) : new Map<string, PartitionEnds[]>();
   const endOf = (topic: string, partition: number) => ends.get(topic)?.find((e) => e.partition === partition);
-
-  const [states, current] = await Promise.all([describeGroups(target, groups), fetchGroupOffsets(target, groups)]);
 
   const out: GroupTranslation[] = [];
   const needTimestamp: { g: GroupTranslation; i: number; committed: number }[] = [];

@@ -38,6 +38,10 @@ describe('failover plan: every step concrete, nothing changed', () => {
     expect(r.stdout).toContain(`bootstrap.servers=127.0.0.1:${SECURE_LAB.eastPort} -> bootstrap.servers=127.0.0.1:${SECURE_LAB.westPort}`);
     expect(r.stdout).toMatch(/wait-replication: wait up to 2m until east->west lags at most 0/);
 
+    const human = await cli(['promote', rb.path, '--dry-run'], { env: rb.env });
+    expect(human.exitCode, human.all).toBe(0);
+    expect(human.stdout).toBe(r.stdout);
+
     const json = await cli(['plan', rb.path, 'promote', '--json'], { env: rb.env });
     expect(json.exitCode, json.all).toBe(0);
     const dry = await cli(['promote', rb.path, '--dry-run', '--json'], { env: rb.env });
