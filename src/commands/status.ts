@@ -33,7 +33,12 @@ export async function status(opts: StatusOptions): Promise<ExitCodeValue> {
   const held = s.locks.filter((l) => l.holder);
   if (held.length === 0) w('lock:    free');
   for (const l of held) w(`lock:    ${c.yellow(`held on ${l.cluster} by ${l.holder!.operator} on ${l.holder!.host} (pid ${l.holder!.pid}), ${l.holder!.action} since ${l.holder!.startedAt}`)}`);
-  for (const cl of s.clusters) if (!cl.reachable) w(c.red(`${cl.cluster}: unreachable (${cl.error ?? 'no answer'})`));
+  const newest = Math.max(0, ...s.clusters.map((cl) => cl.rev));
+  for (const cl of s.clusters) {
+    if (!cl.reachable) w(c.red(`${cl.cluster}: unreachable (${cl.error ?? 'no answer'})`));
+    else if (s.recorded && !cl.topicExists) w(c.yellow(`${cl.cluster}: holds no copy of the state; the other copy is shown, and the next action's first state write creates it there`));
+    else if (cl.rev < newest) w(c.yellow(`${cl.cluster}: its copy of the state is behind (revision ${cl.rev} of ${newest}); the newer copy is shown`));
+  }
   for (const f of s.lag) {
     if (f.error !== undefined) w(`lag ${f.source}->${f.target}: ${c.red('cannot measure')} ${f.error}`);
     else w(`lag ${f.source}->${f.target}: ${f.totalLag} record(s) behind over ${f.partitions} partition(s), worst ${f.maxLag}, oldest ${f.maxLagSeconds?.toFixed(1)} s`);

@@ -256,7 +256,7 @@ export class PairStore {
       const writes: StateWrite[] = records.map((rec) => ({ key: rec.key, value: rec.value === null ? null : { ...rec.value, rev: r, time } }));
       if (!holder) writes.push({ key: KEY.lock, value: { holder: lockAs, time } });
       return { write: writes, result: { ok: true } };
-    });
+    }, { create: true });
     const lost = results.find((r) => !r.result.ok);
     if (lost && !lost.result.ok) {
       const h = lost.result.holder;

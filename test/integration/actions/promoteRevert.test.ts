@@ -125,7 +125,12 @@ describe('promote and revert on the secure lab, under a live producer and consum
     const status = await cli(['status', rb.path, '--json', '--transcripts', transcripts()], { env: rb.env });
     outputs.push(status);
     expect(status.exitCode, status.all).toBe(0);
-    expect(JSON.parse(status.stdout)).toMatchObject({ phase: { phase: 'promoted', roles: { primary: 'east', secondary: 'west' } }, writer: 'west', locks: [{ holder: null }, { holder: null }] });
+    expect(JSON.parse(status.stdout), status.stdout).toMatchObject({
+      phase: { phase: 'promoted', roles: { primary: 'east', secondary: 'west' } },
+      writer: 'west',
+      locks: [{ cluster: 'east', holder: null }, { cluster: 'west', holder: null }],
+      clusters: [{ cluster: 'east', reachable: true, topicExists: true }, { cluster: 'west', reachable: true, topicExists: true }],
+    });
   });
 
   it('transcript verify holds, and detects an edited or a deleted line', async () => {
