@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.lab/', 'coverage/', 'schema/', 'transcripts/'] },
+  { ignores: ['dist/', 'lib/', 'node_modules/', '.lab/', 'coverage/', 'schema/', 'transcripts/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { duration } from './duration.js';
 import { expecting } from './expecting.js';
 import { hostPort, text } from './fields.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ACTION_NAMES } from './actions.js';
 import { duration } from './duration.js';
 import { expecting } from './expecting.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { customIssue, expecting } from './expecting.js';
 import { templateProblems, TEMPLATE_NAMES } from './templates.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { expecting } from './expecting.js';
 import { argv, clusterName, httpUrl, text } from './fields.js';
 

@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { FailoverError, ExitCode } from '../errors.js';
 import { issuesToFindings, MAX_FINDINGS, runbookErrorMap } from './issues.js';
 import { interpolate, TooManyNodesError } from './interpolate.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { actionsSpec } from './actions.js';
 import { clusterSpec } from './clusters.js';
 import { drillSpec } from './drill.js';

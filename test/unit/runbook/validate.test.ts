@@ -56,7 +56,7 @@ describe('validate (in process)', () => {
 describe('failover validate (built CLI)', { timeout: 30_000 }, () => {
   const bin = join(ROOT, 'bin/failover.js');
   beforeAll(() => {
-    if (!existsSync(join(ROOT, 'dist/cli.js'))) throw new Error('run `npm run build` first: these tests start the built CLI');
+    if (!existsSync(join(ROOT, 'lib/cli.js'))) throw new Error('run `npm run build` first: these tests start the built CLI');
   });
 
   const run = (args: string[], env: Record<string, string> = {}) =>

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// Bundles the compiled CLI (dist/) into lib/, the code bin/failover.js runs.
+//
+// Why: start-up. Node 20 has no compile cache for ES modules, so every
+// command paid for resolving, reading and compiling ~150 small files of ours
+// and of zod, yaml and commander before doing anything; `failover validate`
+// spent more time loading than validating. One minified file per lazily
+// loaded command group (code splitting keeps `validate` from loading the
+// Kafka code) roughly halves that; see bench/validate.mjs.
+//
+// kafkajs, execa, @clack/prompts and cli-table3 stay external: src/kafka
+// reaches into kafkajs internals through require(), which must see the same
+// module instance as the import, and the others are only loaded by commands
+// that then talk to a cluster or a terminal anyway.
+// lib/ sits beside dist/, so paths computed from import.meta.url (the
+// package root, the probe worker) are the same in both.
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = join(root, 'lib');
+rmSync(outdir, { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints: { cli: 'dist/cli.js', probeWorker: 'dist/drill/probeWorker.js' },
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  minify: true,
+  keepNames: true,
+  sourcemap: 'linked',
+  external: ['kafkajs', 'kafkajs/*', 'execa', '@clack/prompts', 'cli-table3'],
+  // Bundled CommonJS (commander, yaml) may call require() for Node built-ins.
+  banner: { js: "import { createRequire as __failoverRequire } from 'node:module'; const require = __failoverRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
