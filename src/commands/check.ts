@@ -1,7 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import Table from 'cli-table3';
-import { ExitCode, FailoverError, errorMessage, type ExitCodeValue } from '../errors.js';
+import { ExitCode, FailoverError, type ExitCodeValue } from '../errors.js';
 import { closeAll, connectRunbook } from '../gates/connections.js';
 import { toJson } from '../gates/reporters/json.js';
 import { toJunit } from '../gates/reporters/junit.js';
@@ -11,7 +10,7 @@ import type { Evidence, GateResult } from '../gates/types.js';
 import { GATE_NAMES, type GateName } from '../runbook/gates.js';
 import { loadRunbookOrThrow } from '../runbook/load.js';
 import { redact, redactDeep } from '../runbook/secrets.js';
-import { c, out } from '../ui/report.js';
+import { c, out, writeFully, writeReportFile } from '../ui/report.js';
 
 export interface CheckCommandOptions {
   runbook: string;
@@ -65,31 +64,11 @@ export async function check(opts: CheckCommandOptions): Promise<ExitCodeValue> {
       { exitCode: ExitCode.usage, hint: 'check that the clusters run and that the runbook\'s bootstrap addresses and auth are right' },
     );
   }
-  writeReport(opts.cwd, opts.junit, () => toJunit(result));
-  writeReport(opts.cwd, opts.markdown, () => toMarkdown(result));
+  writeReportFile(opts.cwd, opts.junit, () => toJunit(result));
+  writeReportFile(opts.cwd, opts.markdown, () => toMarkdown(result));
   if (opts.json) await writeFully(toJson(result));
   else render(result, Boolean(opts.verbose));
   return result.readiness.ready ? ExitCode.ok : ExitCode.findings;
-}
-
-/**
- * Writes to stdout and waits until the data has left the process: on a pipe
- * stdout is asynchronous, and the CLI exits right after the command returns,
- * which would cut a large document short.
- */
-function writeFully(text: string): Promise<void> {
-  return new Promise((resolve, reject) => process.stdout.write(text, (e) => (e ? reject(e) : resolve())));
-}
-
-function writeReport(cwd: string, file: string | undefined, text: () => string): void {
-  if (!file) return;
-  const path = resolve(cwd, file);
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, text());
-  } catch (e) {
-    throw new FailoverError(`cannot write ${file}: ${errorMessage(e)}`, { hint: 'check the path and its permissions' });
-  }
 }
 
 function scoreText(g: GateResult): string {

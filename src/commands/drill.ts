@@ -1,5 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import Table from 'cli-table3';
 import { ExitCode, FailoverError, errorMessage, type ExitCodeValue } from '../errors.js';
 import { engineActionRunner } from '../drill/engineAction.js';
@@ -13,7 +12,7 @@ import { sparkline } from '../drill/timeline.js';
 import { loadRunbookOrThrow } from '../runbook/load.js';
 import { redactDeep } from '../runbook/secrets.js';
 import { colourEnabled } from '../ui/colour.js';
-import { c, info, out } from '../ui/report.js';
+import { c, info, out, writeFully, writeReportFile } from '../ui/report.js';
 
 export interface DrillCommandOptions {
   runbook: string;
@@ -87,26 +86,13 @@ export async function drill(opts: DrillCommandOptions): Promise<ExitCodeValue> {
     throw new FailoverError(`drill ${name}: ${errorMessage(e)}`, { exitCode: ExitCode.usage, hint: 'check that both clusters run and the runbook\'s addresses are right; nothing was injected', cause: e });
   }
   result = redactDeep(result);
-  writeCopy(opts.cwd, opts.junit, () => renderDrillJunit(result));
-  writeCopy(opts.cwd, opts.markdown, () => renderDrillMarkdown(result));
-  writeCopy(opts.cwd, opts.html, () => renderDrillHtml(result));
+  writeReportFile(opts.cwd, opts.junit, () => renderDrillJunit(result));
+  writeReportFile(opts.cwd, opts.markdown, () => renderDrillMarkdown(result));
+  writeReportFile(opts.cwd, opts.html, () => renderDrillHtml(result));
   if (opts.json) {
-    // Megabytes on a pipe: wait until they are written, as the CLI exits right after.
-    const text = drillResultJson(result);
-    await new Promise<void>((done) => process.stdout.write(text, () => done()));
+    await writeFully(drillResultJson(result));
   } else render(result, opts.cwd);
   return result.ok ? ExitCode.ok : ExitCode.findings;
-}
-
-function writeCopy(cwd: string, file: string | undefined, text: () => string): void {
-  if (!file) return;
-  const path = resolve(cwd, file);
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, text());
-  } catch (e) {
-    throw new FailoverError(`cannot write ${file}: ${errorMessage(e)}`, { hint: 'check that the folder is writable' });
-  }
 }
 
 function shown(cwd: string, p: string): string {

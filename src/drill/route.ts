@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Runbook } from '../runbook/schema.js';
+import { getProperty } from '../steps/propertiesFile.js';
 
 /**
  * Where the probe's clients go: what the runbook's route says right now, read
@@ -14,18 +15,6 @@ export interface RouteTarget {
   cluster: string | undefined;
   /** how it was found, for messages */
   how: string;
-}
-
-/** One key of a Java properties file, in the forms client configs use: `k=v`, `k: v`, `k v`. */
-export function propertyValue(text: string, key: string): string | undefined {
-  let found: string | undefined;
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
-    const m = /^((?:\\.|[^=:\s])+)\s*[=:\s]\s*(.*)$/.exec(line);
-    if (m && m[1]!.replace(/\\(.)/g, '$1') === key) found = m[2]!.trim();
-  }
-  return found;
 }
 
 function sameAddresses(a: readonly string[], b: readonly string[]): boolean {
@@ -49,7 +38,7 @@ export function readRoute(rb: Pick<Runbook, 'clusters' | 'routing' | 'roles'>): 
   const sw = routing.switch;
   if ('file' in sw) {
     const text = readFileSync(sw.file.path, 'utf8');
-    const value = propertyValue(text, sw.file.key);
+    const value = getProperty(text, sw.file.key);
     if (!value) throw new Error(`${sw.file.path} has no ${sw.file.key}`);
     const bootstrap = value.split(',').map((s) => s.trim()).filter(Boolean);
     return { bootstrap, cluster: clusterOfBootstrap(rb, bootstrap), how: `${sw.file.key} in ${sw.file.path}` };

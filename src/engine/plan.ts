@@ -1,7 +1,7 @@
 import { errorMessage } from '../errors.js';
 import type { GateResult } from '../gates/types.js';
-import { measureReplicationLag } from '../kafka/replicationLag.js';
-import type { ActionName } from '../runbook/schema.js';
+import { measureReplicationLag, type LagReport } from '../kafka/replicationLag.js';
+import type { ActionName, Runbook } from '../runbook/schema.js';
 import type { StepSpec } from '../runbook/steps.js';
 import { stepModule } from '../steps/registry.js';
 import type { GateRunner, StepContext } from '../steps/types.js';
@@ -60,16 +60,19 @@ export function planFromView(req: ActionRequest, view: PairView, steps: PlannedS
 export function lagMeasure(req: ActionRequest, connections: RunbookConnections, roles: { primary: string; secondary: string }) {
   const rb = req.loaded.runbook;
   const [source, target] = req.action === 'revert' ? [roles.secondary, roles.primary] : [roles.primary, roles.secondary];
-  return async (seconds: boolean) => {
-    const conn = connections.get(source);
-    const admin = await conn.admin();
-    const existing = await conn.call('list topics', () => admin.listTopics());
-    const naming = flowNaming(rb, source, target);
-    const flows = producedTopics(rb, existing)
-      .filter((t) => existing.includes(t))
-      .map((t) => ({ source: t, target: targetTopicName(naming, t) }));
-    return measureReplicationLag(conn, connections.get(target), flows, { seconds });
-  };
+  return (seconds: boolean) => flowLagReport(rb, connections, source, target, seconds);
+}
+
+/** Replication lag from `source` to `target` over the workload topics that exist on the source. */
+export async function flowLagReport(rb: Runbook, connections: RunbookConnections, source: string, target: string, seconds: boolean): Promise<LagReport> {
+  const conn = connections.get(source);
+  const admin = await conn.admin();
+  const existing = await conn.call('list topics', () => admin.listTopics());
+  const naming = flowNaming(rb, source, target);
+  const flows = producedTopics(rb, existing)
+    .filter((t) => existing.includes(t))
+    .map((t) => ({ source: t, target: targetTopicName(naming, t) }));
+  return measureReplicationLag(conn, connections.get(target), flows, { seconds });
 }
 
 /**

@@ -2,12 +2,11 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
 import type { RolesInForce } from '../gates/types.js';
-import { measureReplicationLag, type LagReport } from '../kafka/replicationLag.js';
 import type { LoadedRunbook } from '../runbook/load.js';
 import { readTranscript } from '../transcript/reader.js';
-import { flowNaming, producedTopics, targetTopicName } from '../steps/workload.js';
 import { RunbookConnections } from './connections.js';
 import { writerIn } from './phase.js';
+import { flowLagReport } from './plan.js';
 import { PairStore, type PairView } from './state.js';
 
 export interface FlowLag {
@@ -44,14 +43,7 @@ export interface PairStatus {
 async function flowLag(loaded: LoadedRunbook, conns: RunbookConnections, source: string, target: string): Promise<FlowLag> {
   const rb = loaded.runbook;
   try {
-    const conn = conns.get(source);
-    const admin = await conn.admin();
-    const existing = await conn.call('list topics', () => admin.listTopics());
-    const naming = flowNaming(rb, source, target);
-    const flows = producedTopics(rb, existing)
-      .filter((t) => existing.includes(t))
-      .map((t) => ({ source: t, target: targetTopicName(naming, t) }));
-    const r: LagReport = await measureReplicationLag(conn, conns.get(target), flows, { seconds: true });
+    const r = await flowLagReport(rb, conns, source, target, true);
     return { source, target, maxLag: r.maxLag, totalLag: r.totalLag, maxLagSeconds: (r.maxLagMs ?? 0) / 1000, partitions: r.partitions.length };
   } catch (e) {
     return { source, target, error: errorMessage(e) };

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { splitHostPort } from '../kafka/listenerProbe.js';
 import { resolveClusterRef } from '../runbook/roles.js';
+import { getProperty } from '../steps/propertiesFile.js';
 import type { GateContext } from './context.js';
 import { fail, listSome, pass, plural, skip, warn } from './evidence.js';
 import type { Evidence } from './types.js';
@@ -16,18 +17,6 @@ export async function routingGate(ctx: GateContext): Promise<Evidence[]> {
   return [route, listeners, switchDefined(ctx), ttl];
 }
 
-/** Parses one key of a Java properties file (the forms clients' files use: `k=v`, `k: v`, `k v`). */
-export function propertyOf(text: string, key: string): string | undefined {
-  let found: string | undefined;
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
-    const m = /^((?:\\.|[^=:\s])+)\s*[=:\s]\s*(.*)$/.exec(line);
-    if (m && m[1]!.replace(/\\(.)/g, '$1') === key) found = m[2]!.trim();
-  }
-  return found;
-}
-
 async function whereClientsGo(ctx: GateContext): Promise<{ bootstrap: string[]; how: string } | { error: string; hint: string }> {
   const routing = ctx.runbook.routing;
   if (!routing) return { error: 'no routing section in the runbook', hint: 'add routing: { alias, switch } so failover knows how clients find the primary' };
@@ -39,8 +28,8 @@ async function whereClientsGo(ctx: GateContext): Promise<{ bootstrap: string[]; 
     } catch (e) {
       return { error: `cannot read the switch file ${sw.file.path}: ${(e as Error).message}`, hint: 'create it with the key the clients read, pointing at the primary' };
     }
-    const value = propertyOf(text, sw.file.key);
-    if (value === undefined || value === '') return { error: `${sw.file.path} has no ${sw.file.key}`, hint: `set ${sw.file.key} to the primary's bootstrap` };
+    const value = getProperty(text, sw.file.key);
+    if (value === null || value === '') return { error: `${sw.file.path} has no ${sw.file.key}`, hint: `set ${sw.file.key} to the primary's bootstrap` };
     return { bootstrap: value.split(',').map((s) => s.trim()).filter(Boolean), how: `${sw.file.key} in ${sw.file.path}` };
   }
   return { bootstrap: [routing.alias], how: `the alias ${routing.alias} (DNS)` };

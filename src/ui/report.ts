@@ -1,3 +1,6 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { errorMessage, FailoverError } from '../errors.js';
 import { colours, errColours } from './colour.js';
 
 /** Human lines go to stdout; diagnostics and progress go to stderr so --json stays clean. */
@@ -25,3 +28,24 @@ export function printJson(value: unknown): void {
 }
 
 export const c = () => colours();
+
+/**
+ * Writes to stdout and waits until the data has left the process: on a pipe
+ * stdout is asynchronous, and the CLI exits right after the command returns,
+ * which would cut a large document short.
+ */
+export function writeFully(text: string): Promise<void> {
+  return new Promise((done, reject) => process.stdout.write(text, (e) => (e ? reject(e) : done())));
+}
+
+/** Writes a report file asked for by a flag (`--junit`, `--html`, ...), relative to `cwd`, creating its folder. */
+export function writeReportFile(cwd: string, file: string | undefined, text: () => string): void {
+  if (!file) return;
+  const path = resolve(cwd, file);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text());
+  } catch (e) {
+    throw new FailoverError(`cannot write ${file}: ${errorMessage(e)}`, { hint: 'check the path, and that its folder is writable' });
+  }
+}
