@@ -53,9 +53,11 @@ await new Promise((r) => setTimeout(r, seconds * 1000));
 const created = probe.log.count - created0;
 const wall = performance.now() - wall0;
 const cpu = process.cpuUsage(cpu0);
+// The measurement ends when writing stops; the pause after it only lets the
+// consumer catch up, and must not count as a gap in the acknowledgements.
+const endAt = probe.log.time();
 await probe.stopWriting();
 await new Promise((r) => setTimeout(r, 2000));
-const endAt = probe.log.time();
 await probe.stop();
 
 const log = probe.log;

@@ -1,4 +1,5 @@
 import type { Phase, RolesInForce } from '../gates/types.js';
+import type { KafkaConnection } from '../kafka/connection.js';
 import type { Runbook } from '../runbook/schema.js';
 import { RunbookConnections } from './connections.js';
 import { PairStore } from './state.js';
@@ -18,15 +19,15 @@ export interface PairPhase {
  * the pair answer; undefined when none does. Opens its own connections
  * unless given some.
  */
-export async function readPairPhase(runbook: Runbook, connections?: RunbookConnections): Promise<PairPhase | undefined> {
+export async function readPairPhase(runbook: Runbook, connections?: RunbookConnections | ((cluster: string) => KafkaConnection)): Promise<PairPhase | undefined> {
   const conns = connections ?? new RunbookConnections(runbook);
-  const store = new PairStore(runbook, (c) => conns.get(c));
+  const store = new PairStore(runbook, typeof conns === 'function' ? conns : (c) => conns.get(c));
   try {
     const view = await store.read();
     if (view.clusters.every((c) => !c.reachable)) return undefined;
     return { phase: view.phase.phase, roles: view.phase.roles, recorded: view.recorded, unreachable: view.clusters.filter((c) => !c.reachable).map((c) => c.cluster) };
   } finally {
     await store.close();
-    if (!connections) await conns.close();
+    if (!connections && conns instanceof RunbookConnections) await conns.close();
   }
 }

@@ -97,12 +97,13 @@ export interface BuildContextOptions {
 /** Reads the phase, takes both snapshots in parallel, and resolves the workload. */
 export async function buildGateContext(opts: BuildContextOptions): Promise<GateContext> {
   const now = opts.now ?? Date.now;
-  const phase = await readPhase(opts.runbook, opts.phase);
   const conn = (name: string): KafkaConnection => {
     const c = opts.connections[name];
     if (!c) throw new Error(`no connection for cluster ${name}`);
     return c;
   };
+  // The state topic is read over the same connections the snapshots use.
+  const phase = await readPhase(opts.runbook, opts.phase, conn);
   const reqs = snapshotRequests(opts.runbook, phase.roles, opts.needs);
   const [primary, secondary] = await Promise.all([
     takeSnapshot(conn(phase.roles.primary), reqs.primary, now),

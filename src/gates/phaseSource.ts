@@ -1,5 +1,6 @@
 import { gateRoles } from '../engine/phase.js';
 import { readPairPhase } from '../engine/phaseRead.js';
+import type { KafkaConnection } from '../kafka/connection.js';
 import type { Runbook } from '../runbook/schema.js';
 import type { Phase, RolesInForce } from './types.js';
 
@@ -25,14 +26,14 @@ export function homePhase(runbook: Pick<Runbook, 'roles'>): PhaseInfo {
  * engine's state topic on the clusters holds (src/engine/phaseRead.ts),
  * else the home roles in the steady phase.
  */
-export async function readPhase(runbook: Pick<Runbook, 'roles'>, given?: { phase?: Phase; roles?: RolesInForce }): Promise<PhaseInfo> {
+export async function readPhase(runbook: Pick<Runbook, 'roles'>, given?: { phase?: Phase; roles?: RolesInForce }, connect?: (cluster: string) => KafkaConnection): Promise<PhaseInfo> {
   if (given && (given.phase !== undefined || given.roles !== undefined)) {
     const home = homePhase(runbook);
     return { phase: given.phase ?? home.phase, roles: given.roles ?? home.roles, source: 'given' };
   }
   // The engine keeps the phase in a state topic on each cluster; a runbook without clusters (a fragment) has none to read.
   if (!('clusters' in runbook)) return homePhase(runbook);
-  const read = await readPairPhase(runbook as Runbook).catch(() => undefined);
+  const read = await readPairPhase(runbook as Runbook, connect).catch(() => undefined);
   if (!read || !read.recorded) return homePhase(runbook);
   // "primary" for a gate is the cluster that owns writes in that phase (the recorded secondary while promoted).
   return { phase: read.phase, roles: gateRoles(read.phase, read.roles), source: 'clusters' };

@@ -73,6 +73,8 @@ export interface ClusterSnapshot {
   selected: string[];
   configs?: Fact<Map<string, ConfigMap>>;
   ends?: Fact<Map<string, PartitionEnds[]>>;
+  /** when the end offsets' answer arrived (ms since the epoch): the start of a rate sample */
+  endsAt?: number;
   newest?: Fact<Map<string, NewestRecord>>;
   groups?: Fact<Map<string, GroupDescription>>;
   offsets?: Fact<Map<string, GroupOffsetsResult>>;
@@ -162,7 +164,10 @@ export async function takeSnapshot(conn: KafkaConnection, req: SnapshotRequest, 
   if (endsP) {
     jobs.push(
       endsP.then(async (ends) => {
-        if (req.ends || req.newestRecords) snap.ends = ends;
+        if (req.ends || req.newestRecords) {
+          snap.ends = ends;
+          snap.endsAt = Date.now();
+        }
         if (!ends.ok) {
           if (req.newestRecords) snap.newest = ends;
           if (req.heartbeatTopics) snap.heartbeats = ends;
