@@ -25,25 +25,13 @@ const root = join(import.meta.dirname, '..');
 const dist = (p) => join(root, 'dist', p);
 const { labConnections } = await import(dist('lab/lab.js'));
 const { runKafkaTool } = await import(dist('lab/kafkaTools.js'));
-const { mapConcurrent } = await import(dist('kafka/groups.js'));
+const { GROUPS, PARTITIONS, TOPICS, buildEstate, log } = await import('./estate.mjs');
 
 const args = process.argv.slice(2);
 const keep = args.includes('--keep');
 const runs = Number(args[args.indexOf('--runs') + 1] ?? 3) || 3;
 const DIR = join(root, '.lab-bench');
 const PORTS = { east: 19492, west: 29492 };
-const TOPICS = 500;
-const PARTITIONS = 4;
-const GROUPS = 200;
-const TOPICS_PER_GROUP = 5;
-const RECORDS_PER_PARTITION = 8;
-
-const pad = (n) => String(n).padStart(3, '0');
-const topicName = (i) => `bench-t-${pad(i)}`;
-const groupName = (g) => `bench-g-${pad(g)}`;
-const log = (s) => process.stderr.write(`[bench] ${s}\n`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * CPU seconds used by the children this process has waited for (user +
  * system), from /proc/self/stat: on a machine shared with other work, wall
@@ -64,21 +52,6 @@ function failover(argv, opts = {}) {
   return spawnSync(process.execPath, [join(root, 'bin', 'failover.js'), ...argv], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 256 * 1024 * 1024, ...opts });
 }
 
-async function until(what, timeoutMs, probe) {
-  const end = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < end) {
-    try {
-      const v = await probe();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(1000);
-  }
-  throw new Error(`${what}: not within ${timeoutMs / 1000} s${last ? ` (${last.message})` : ''}`);
-}
-
 // 1. The lab.
 log(`lab up in ${DIR}`);
 const up = failover(['lab', 'up', '--dir', DIR, '--east-port', String(PORTS.east), '--west-port', String(PORTS.west), '--topics', '/bench-.*/', '--groups', '/bench-.*/'], { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -86,86 +59,8 @@ if (up.status !== 0) process.exit(up.status ?? 1);
 
 const { east, west } = labConnections(DIR, 30_000);
 try {
-  const topics = Array.from({ length: TOPICS }, (_, i) => topicName(i));
-  const groups = Array.from({ length: GROUPS }, (_, g) => groupName(g));
-
-  // 2. The estate on east: topics, records, commits. Reused when a previous --keep run built it.
-  const eastAdmin = await east.admin();
-  const existing = new Set(await eastAdmin.listTopics());
-  const missing = topics.filter((t) => !existing.has(t));
-  if (missing.length) {
-    log(`creating ${missing.length} topics x ${PARTITIONS} partitions on east`);
-    // Without waiting for leaders per batch: kafkajs would poll metadata with the connection's one retry.
-    for (let i = 0; i < missing.length; i += 100) {
-      await eastAdmin.createTopics({ waitForLeaders: false, topics: missing.slice(i, i + 100).map((topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor: 1 })) });
-    }
-    await until('east lists every topic with leaders', 300_000, async () => {
-      const md = await eastAdmin.fetchTopicMetadata({ topics: [] });
-      const ready = md.topics.filter((t) => t.name.startsWith('bench-t-') && t.partitions.every((p) => p.leader >= 0)).length;
-      return ready === TOPICS;
-    });
-  }
-  const empty = [];
-  await mapConcurrent(topics, 16, async (t) => {
-    const offs = await eastAdmin.fetchTopicOffsets(t);
-    if (offs.some((o) => Number(o.high) < RECORDS_PER_PARTITION)) empty.push(t);
-  });
-  if (empty.length) {
-    log(`writing ${RECORDS_PER_PARTITION} records per partition to ${empty.length} topics`);
-    // A busy lab moves leaders around while 2000 partitions start: let kafkajs retry.
-    const producer = east.kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 10 } });
-    await producer.connect();
-    for (let i = 0; i < empty.length; i += 50) {
-      await producer.sendBatch({
-        acks: -1,
-        topicMessages: empty.slice(i, i + 50).map((topic) => ({
-          topic,
-          messages: Array.from({ length: PARTITIONS * RECORDS_PER_PARTITION }, (_, j) => ({ key: `k${j}`, value: `${topic} event ${j}`, partition: j % PARTITIONS })),
-        })),
-      });
-    }
-    await producer.disconnect();
-  }
-
-  // 3. MM2 mirrors them (topics, data, offset syncs).
-  const westAdmin = await west.admin();
-  await until('MM2 creates the 500 remote topics on west', 900_000, async () => {
-    const have = new Set(await westAdmin.listTopics());
-    const n = topics.filter((t) => have.has(`east.${t}`)).length;
-    log(`  ${n}/${TOPICS} remote topics on west`);
-    return n === TOPICS;
-  });
-  const ends = new Map();
-  await mapConcurrent(topics, 16, async (t) => {
-    ends.set(t, new Map((await eastAdmin.fetchTopicOffsets(t)).map((o) => [o.partition, Number(o.high)])));
-  });
-  await until('MM2 replicates every record', 900_000, async () => {
-    let short = 0;
-    await mapConcurrent(topics, 16, async (t) => {
-      const offs = await westAdmin.fetchTopicOffsets(`east.${t}`);
-      if (offs.some((o) => Number(o.high) < ends.get(t).get(o.partition))) short++;
-    });
-    log(`  ${TOPICS - short}/${TOPICS} topics fully replicated`);
-    return short === 0;
-  });
-  await sleep(3000); // offset syncs are flushed on MM2's 1 s commit interval
-
-  // Each group commits at the end of 5 topics (MM2 translates a commit after its newest sync): 20 partitions a group, 4000 in all.
-  log(`committing offsets for ${GROUPS} groups`);
-  await mapConcurrent(groups, 16, async (group) => {
-    const g = Number(group.slice(-3));
-    for (let k = 0; k < TOPICS_PER_GROUP; k++) {
-      const topic = topicName((g * TOPICS_PER_GROUP + k) % TOPICS);
-      await eastAdmin.setOffsets({ groupId: group, topic, partitions: Array.from({ length: PARTITIONS }, (_, p) => ({ partition: p, offset: String(ends.get(topic).get(p)) })) });
-    }
-  });
-  const expected = GROUPS * TOPICS_PER_GROUP * PARTITIONS;
-  await until('MM2 checkpoints every committed partition', 900_000, async () => {
-    const offs = await westAdmin.fetchTopicOffsets('east.checkpoints.internal').catch(() => []);
-    const n = offs.reduce((s, o) => s + Number(o.high), 0);
-    log(`  ${n}/${expected} checkpoints on west`);
-    return n >= expected;
-  });
+  // 2. The estate (topics, records, mirroring, commits, checkpoints), reused from a --keep run.
+  const { groups, committedPartitions: expected } = await buildEstate({ east, west });
 
   // 4. The runbook.
   const runbook = join(DIR, 'bench-runbook.yaml');

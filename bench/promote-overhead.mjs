@@ -30,23 +30,11 @@ const { labConnections } = await import(dist('lab/lab.js'));
 const { readLabSecrets } = await import(dist('lab/secrets.js'));
 const { labPaths } = await import(dist('lab/labConfig.js'));
 const { createAcls } = await import(dist('kafka/acls.js'));
-const { mapConcurrent } = await import(dist('kafka/groups.js'));
+const { GROUPS, PARTITIONS, TOPICS, buildEstate, log } = await import('./estate.mjs');
 
 const keep = process.argv.includes('--keep');
 const DIR = join(root, '.lab-bench-promote');
 const PORTS = { east: 18792, west: 28792 };
-const TOPICS = 500;
-const PARTITIONS = 4;
-const GROUPS = 200;
-const TOPICS_PER_GROUP = 5;
-const RECORDS_PER_PARTITION = 8;
-
-const pad = (n) => String(n).padStart(3, '0');
-const topicName = (i) => `bench-t-${pad(i)}`;
-const groupName = (g) => `bench-g-${pad(g)}`;
-const log = (s) => process.stderr.write(`[bench] ${s}\n`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
 function failover(argv, env = {}) {
   return spawnSync(process.execPath, [join(root, 'bin', 'failover.js'), ...argv], {
     cwd: root,
@@ -56,20 +44,6 @@ function failover(argv, env = {}) {
   });
 }
 
-async function until(what, timeoutMs, probe) {
-  const end = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < end) {
-    try {
-      const v = await probe();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(1000);
-  }
-  throw new Error(`${what}: not within ${timeoutMs / 1000} s${last ? ` (${last.message})` : ''}`);
-}
 
 log(`lab up --secure in ${DIR}`);
 const up = spawnSync(
@@ -82,85 +56,12 @@ const password = readLabSecrets(labPaths(DIR).secrets).admin;
 
 const { east, west } = labConnections(DIR, 30_000);
 try {
-  const topics = Array.from({ length: TOPICS }, (_, i) => topicName(i));
-  const groups = Array.from({ length: GROUPS }, (_, g) => groupName(g));
-
-  // The estate on east, reused when a --keep run built it.
-  const eastAdmin = await east.admin();
-  const existing = new Set(await eastAdmin.listTopics());
-  const missing = topics.filter((t) => !existing.has(t));
-  if (missing.length) {
-    log(`creating ${missing.length} topics x ${PARTITIONS} partitions on east`);
-    for (let i = 0; i < missing.length; i += 100) {
-      await eastAdmin.createTopics({ waitForLeaders: false, topics: missing.slice(i, i + 100).map((topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor: 1 })) });
-    }
-    await until('east lists every topic with leaders', 300_000, async () => {
-      const md = await eastAdmin.fetchTopicMetadata({ topics: [] });
-      return md.topics.filter((t) => t.name.startsWith('bench-t-') && t.partitions.every((p) => p.leader >= 0)).length === TOPICS;
-    });
-    // orders-svc, the workload's producer, may write them: the fence is what stops it.
-    await createAcls(east, topics.map((t) => ({ principal: 'User:orders-svc', host: '*', resourceType: 'Topic', resourceName: t, patternType: 'LITERAL', operation: 'Write', permission: 'ALLOW' })));
-  }
-  const empty = [];
-  await mapConcurrent(topics, 16, async (t) => {
-    const offs = await eastAdmin.fetchTopicOffsets(t);
-    if (offs.some((o) => Number(o.high) < RECORDS_PER_PARTITION)) empty.push(t);
-  });
-  if (empty.length) {
-    log(`writing ${RECORDS_PER_PARTITION} records per partition to ${empty.length} topics`);
-    const producer = east.kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 10 } });
-    await producer.connect();
-    for (let i = 0; i < empty.length; i += 50) {
-      await producer.sendBatch({
-        acks: -1,
-        topicMessages: empty.slice(i, i + 50).map((topic) => ({
-          topic,
-          messages: Array.from({ length: PARTITIONS * RECORDS_PER_PARTITION }, (_, j) => ({ key: `k${j}`, value: `${topic} event ${j}`, partition: j % PARTITIONS })),
-        })),
-      });
-    }
-    await producer.disconnect();
-  }
-
-  const westAdmin = await west.admin();
-  await until('MM2 creates the remote topics on west', 1_800_000, async () => {
-    const have = new Set(await westAdmin.listTopics());
-    const n = topics.filter((t) => have.has(`east.${t}`)).length;
-    log(`  ${n}/${TOPICS} remote topics on west`);
-    return n === TOPICS;
-  });
-  const ends = new Map();
-  await mapConcurrent(topics, 16, async (t) => {
-    ends.set(t, new Map((await eastAdmin.fetchTopicOffsets(t)).map((o) => [o.partition, Number(o.high)])));
-  });
-  await until('MM2 replicates every record', 1_800_000, async () => {
-    let short = 0;
-    await mapConcurrent(topics, 16, async (t) => {
-      const offs = await westAdmin.fetchTopicOffsets(`east.${t}`);
-      if (offs.some((o) => Number(o.high) < ends.get(t).get(o.partition))) short++;
-    });
-    log(`  ${TOPICS - short}/${TOPICS} topics fully replicated`);
-    return short === 0;
-  });
-  await sleep(3000);
-
-  log(`committing offsets for ${GROUPS} groups on east (where not already at the end)`);
-  await mapConcurrent(groups, 16, async (group) => {
-    const g = Number(group.slice(-3));
-    const have = await eastAdmin.fetchOffsets({ groupId: group });
-    const atEnd = (topic) => have.find((t) => t.topic === topic)?.partitions.every((p) => Number(p.offset) === ends.get(topic).get(p.partition));
-    for (let k = 0; k < TOPICS_PER_GROUP; k++) {
-      if (atEnd(topicName((g * TOPICS_PER_GROUP + k) % TOPICS))) continue;
-      const topic = topicName((g * TOPICS_PER_GROUP + k) % TOPICS);
-      await eastAdmin.setOffsets({ groupId: group, topic, partitions: Array.from({ length: PARTITIONS }, (_, p) => ({ partition: p, offset: String(ends.get(topic).get(p)) })) });
-    }
-  });
-  const expected = GROUPS * TOPICS_PER_GROUP * PARTITIONS;
-  await until('MM2 checkpoints every committed partition', 1_800_000, async () => {
-    const offs = await westAdmin.fetchTopicOffsets('east.checkpoints.internal').catch(() => []);
-    const n = offs.reduce((s, o) => s + Number(o.high), 0);
-    log(`  ${n}/${expected} checkpoints on west`);
-    return n >= expected;
+  // The estate, reused when a --keep run built it. orders-svc, the workload's
+  // producer, may write its topics: the fence is what stops it.
+  const { groups, committedPartitions: expected } = await buildEstate({
+    east,
+    west,
+    onCreated: (topics) => createAcls(east, topics.map((t) => ({ principal: 'User:orders-svc', host: '*', resourceType: 'Topic', resourceName: t, patternType: 'LITERAL', operation: 'Write', permission: 'ALLOW' }))),
   });
 
   // The runbook: this lab's clusters, the lab's promote as runbooks/lab.yaml writes it.

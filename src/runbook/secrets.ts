@@ -68,8 +68,9 @@ export class SecretRegistry {
     return text.replace(this.#pattern, REDACTED);
   };
 
-  /** A copy of a JSON-able value with every string (keys included) redacted. */
+  /** A copy of a JSON-able value with every string (keys included) redacted; the value itself when there is no secret to hide. */
   redactDeep<T>(value: T): T {
+    if (this.#values.size === 0) return value;
     return redactValue(value, this) as T;
   }
 }
