@@ -39,9 +39,9 @@ export interface RunbookOptions {
   stopWhen?: string;
 }
 
-/** The promote action of runbooks/lab.yaml, as flow-style YAML lines for writeTestRunbook. */
+/** The promote action of runbooks/lab-secure.yaml (the lab's promote with its fence), as flow-style YAML lines for writeTestRunbook. */
 export function labPromote(): Pick<RunbookOptions, 'promote' | 'requires' | 'stopWhen'> {
-  const doc = parseYaml(readFileSync(join(repoRoot, 'runbooks', 'lab.yaml'), 'utf8')) as {
+  const doc = parseYaml(readFileSync(join(repoRoot, 'runbooks', 'lab-secure.yaml'), 'utf8')) as {
     actions: { promote: { requires: string[]; stopWhen?: object; steps: Record<string, object>[] } };
   };
   const p = doc.actions.promote;

@@ -53,17 +53,12 @@ export function drillRunbook(opts: DrillRunbookOptions = {}): DrillRunbook {
   const routeFile = join(dir, 'route', 'orders.properties');
   rb.routing.switch.file.path = routeFile;
 
-  // The plain lab runs without an authorizer, where fence-writes refuses to
-  // plan (a DENY ACL would stop nobody); these drills exercise the rest of
-  // promote and revert there.
   const without = (action: string, type: string) => {
     const steps = rb.actions[action]!.steps;
     const i = steps.findIndex((s) => type in s);
     if (i < 0) throw new Error(`runbooks/lab.yaml: ${action} no longer has ${type}`);
     steps.splice(i, 1);
   };
-  without('promote', 'fence-writes');
-  without('revert', 'unfence-writes');
   // verify re-runs the routing and offsets gates, which score 0 while the old primary is dead or hung.
   if (opts.withoutVerify) without('promote', 'verify');
 
