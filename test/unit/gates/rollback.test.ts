@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rollbackGate } from '../../../src/gates/rollback.js';
 import { gateResult } from '../../../src/gates/score.js';
-import { REVERT_OK_START } from '../../fixtures/transcripts/revertOk.js';
+import { REVERT_OK_START, revertOkTranscript } from '../transcript/revertOk.js';
 import { contextOf, runbookOf, snapshot } from './fakeContext.js';
 
-const FIXTURE = join(import.meta.dirname, '..', '..', 'fixtures', 'transcripts', 'revert-ok.jsonl');
+const FIXTURE = revertOkTranscript();
 const DAY = 86_400_000;
 
 function transcripts(files: Record<string, string>): string {

@@ -1,8 +1,8 @@
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildProgram } from '../../../src/cli.js';
+import { revertOkTranscript } from './revertOk.js';
 
-const FIXTURE = fileURLToPath(new URL('../../fixtures/transcripts/revert-ok.jsonl', import.meta.url));
+const FIXTURE = revertOkTranscript();
 
 afterEach(() => vi.restoreAllMocks());
 

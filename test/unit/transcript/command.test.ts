@@ -1,10 +1,10 @@
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { transcriptShow, transcriptVerify } from '../../../src/commands/transcript.js';
 import { tmpFile } from './helpers.js';
+import { revertOkTranscript } from './revertOk.js';
 
-const FIXTURE = fileURLToPath(new URL('../../fixtures/transcripts/revert-ok.jsonl', import.meta.url));
+const FIXTURE = revertOkTranscript();
 
 let stdout = '';
 let stderr = '';

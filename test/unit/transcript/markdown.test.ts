@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { renderTranscriptMarkdown } from '../../../src/transcript/markdown.js';
 import { parseTranscript, verifyChain } from '../../../src/transcript/reader.js';
 import { TranscriptWriter } from '../../../src/transcript/writer.js';
 import { clock, tmpFile } from './helpers.js';
+import { revertOkTranscript } from './revertOk.js';
 
-const FIXTURE = fileURLToPath(new URL('../../fixtures/transcripts/revert-ok.jsonl', import.meta.url));
+const FIXTURE = revertOkTranscript();
 
 describe('renderTranscriptMarkdown', () => {
   const read = parseTranscript(readFileSync(FIXTURE));
