@@ -39,6 +39,7 @@ export function getProperty(text: string, key: string): string | null {
 
 /** `text` with `key` set to `value` (null removes it); other lines stay as they are. */
 export function setProperty(text: string, key: string, value: string | null): string {
+  if (value !== null && getProperty(text, key) === value) return text;
   const re = keyPattern(key);
   const lines = text === '' ? [] : text.replace(/\r?\n$/, '').split(/\r?\n/);
   const out: string[] = [];
