@@ -250,7 +250,10 @@ export async function main(argv: string[]): Promise<void> {
   } catch (e) {
     process.exitCode = exitCodeFor(e);
   }
-  // Leftover sockets (a paused broker) must not keep the process alive.
+  // On a pipe, stdout may still hold part of a large --json document: let it
+  // drain (writes complete in order), then exit, since leftover sockets (a
+  // paused broker) must not keep the process alive.
+  await new Promise<void>((done) => process.stdout.write('', () => done()));
   const code = Number(process.exitCode ?? 0);
   setImmediate(() => process.exit(code)).unref();
   await new Promise((r) => setTimeout(r, 50).unref());

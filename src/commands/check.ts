@@ -10,7 +10,7 @@ import type { Evidence, GateResult } from '../gates/types.js';
 import { GATE_NAMES, type GateName } from '../runbook/gates.js';
 import { loadRunbookOrThrow } from '../runbook/load.js';
 import { redact, redactDeep } from '../runbook/secrets.js';
-import { c, out, writeFully, writeReportFile } from '../ui/report.js';
+import { c, out, writeReportFile } from '../ui/report.js';
 
 export interface CheckCommandOptions {
   runbook: string;
@@ -66,7 +66,7 @@ export async function check(opts: CheckCommandOptions): Promise<ExitCodeValue> {
   }
   writeReportFile(opts.cwd, opts.junit, () => toJunit(result));
   writeReportFile(opts.cwd, opts.markdown, () => toMarkdown(result));
-  if (opts.json) await writeFully(toJson(result));
+  if (opts.json) process.stdout.write(toJson(result));
   else render(result, Boolean(opts.verbose));
   return result.readiness.ready ? ExitCode.ok : ExitCode.findings;
 }

@@ -12,7 +12,7 @@ import { sparkline } from '../drill/timeline.js';
 import { loadRunbookOrThrow } from '../runbook/load.js';
 import { redactDeep } from '../runbook/secrets.js';
 import { colourEnabled } from '../ui/colour.js';
-import { c, info, out, writeFully, writeReportFile } from '../ui/report.js';
+import { c, info, out, writeReportFile } from '../ui/report.js';
 
 export interface DrillCommandOptions {
   runbook: string;
@@ -90,7 +90,7 @@ export async function drill(opts: DrillCommandOptions): Promise<ExitCodeValue> {
   writeReportFile(opts.cwd, opts.markdown, () => renderDrillMarkdown(result));
   writeReportFile(opts.cwd, opts.html, () => renderDrillHtml(result));
   if (opts.json) {
-    await writeFully(drillResultJson(result));
+    process.stdout.write(drillResultJson(result));
   } else render(result, opts.cwd);
   return result.ok ? ExitCode.ok : ExitCode.findings;
 }

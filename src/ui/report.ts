@@ -29,15 +29,6 @@ export function printJson(value: unknown): void {
 
 export const c = () => colours();
 
-/**
- * Writes to stdout and waits until the data has left the process: on a pipe
- * stdout is asynchronous, and the CLI exits right after the command returns,
- * which would cut a large document short.
- */
-export function writeFully(text: string): Promise<void> {
-  return new Promise((done, reject) => process.stdout.write(text, (e) => (e ? reject(e) : done())));
-}
-
 /** Writes a report file asked for by a flag (`--junit`, `--html`, ...), relative to `cwd`, creating its folder. */
 export function writeReportFile(cwd: string, file: string | undefined, text: () => string): void {
   if (!file) return;
