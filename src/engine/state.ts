@@ -111,6 +111,8 @@ export class PairStore {
   readonly runbookName: string;
   private readonly writers = new Map<string, StateTopicWriter>();
   private readonly downUntil = new Map<string, number>();
+  /** clusters known to hold the state topic: it is created at most once per process */
+  private readonly hasTopic = new Set<string>();
   private lastRev = 0;
   private view: PairView | undefined;
 
@@ -163,6 +165,7 @@ export class PairStore {
       const rev = maxRev(r.snap);
       this.lastRev = Math.max(this.lastRev, rev);
       clusters.push({ cluster: r.cluster, reachable: true, topicExists: r.snap.size > 0, rev });
+      if (r.snap.size > 0) this.hasTopic.add(r.cluster);
       for (const [key, v] of r.snap) {
         if (key === KEY.lock) {
           const holder = (v.value as { holder?: LockHolder | null } | null)?.holder ?? null;
@@ -221,7 +224,10 @@ export class PairStore {
         continue;
       }
       try {
-        if (opts.create) await ensureStateTopic(this.connection(cluster), this.topic);
+        if (opts.create && !this.hasTopic.has(cluster)) {
+          await ensureStateTopic(this.connection(cluster), this.topic);
+          this.hasTopic.add(cluster);
+        }
         const result = await this.writer(cluster).compareAndSet((snap) => decide(cluster, snap));
         results.push({ cluster, result });
         if (opts.stopOnRefusal?.(result)) break;
