@@ -7,7 +7,7 @@ import { loadRunbookOrThrow } from '../runbook/load.js';
 import type { ActionName } from '../runbook/schema.js';
 import { askConfirm, requirePromptOrYes, type PromptStreams } from '../ui/prompts.js';
 import { printJson } from '../ui/report.js';
-import { eventPrinter, renderPlan } from './actionRender.js';
+import { eventPrinter, planExit, renderPlan } from './actionRender.js';
 
 export interface ActionOptions {
   runbook: string;
@@ -56,9 +56,6 @@ export async function actionCommand(opts: ActionOptions): Promise<ExitCodeValue>
   if (!opts.dryRun) requirePromptOrYes(Boolean(opts.yes), opts.streams);
   const env = opts.env ?? process.env;
   const loaded = await loadRunbookOrThrow(resolve(opts.cwd, opts.runbook), { env, displayPath: opts.runbook });
-  if (!loaded.runbook.actions[opts.action]) {
-    throw new FailoverError(`${opts.runbook} has no ${opts.action} action`, { hint: `add actions.${opts.action} to the runbook` });
-  }
 
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort();
@@ -99,7 +96,3 @@ export async function actionCommand(opts: ActionOptions): Promise<ExitCodeValue>
 }
 
 /** A dry run is a finding (exit 1) when a step cannot be planned or is blocked, or the phase would refuse the action. */
-export function planExit(plan: { canStart: { ok: boolean }; steps: { error?: string; plan?: { blocked?: string } }[] }): ExitCodeValue {
-  if (!plan.canStart.ok) return ExitCode.findings;
-  return plan.steps.some((s) => s.error !== undefined || s.plan?.blocked !== undefined) ? ExitCode.findings : ExitCode.ok;
-}

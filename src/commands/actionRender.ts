@@ -1,4 +1,5 @@
 import type { ActionPlan, EngineEvent } from '../engine/types.js';
+import { ExitCode, type ExitCodeValue } from '../errors.js';
 import { redact } from '../runbook/secrets.js';
 import { formatDuration } from '../runbook/duration.js';
 import { errColours } from '../ui/colour.js';
@@ -109,4 +110,10 @@ export function eventPrinter(write: Write, opts: { tty: boolean }): (e: EngineEv
         break;
     }
   };
+}
+
+/** A plan's exit code: 1 when the phase refuses the action or a step cannot be planned or is blocked. */
+export function planExit(plan: { canStart: { ok: boolean }; steps: { error?: string; plan?: { blocked?: string } }[] }): ExitCodeValue {
+  if (!plan.canStart.ok) return ExitCode.findings;
+  return plan.steps.some((s) => s.error !== undefined || s.plan?.blocked !== undefined) ? ExitCode.findings : ExitCode.ok;
 }

@@ -4,8 +4,7 @@ import { FailoverError, type ExitCodeValue } from '../errors.js';
 import { loadRunbookOrThrow } from '../runbook/load.js';
 import { ACTION_NAMES, type ActionName } from '../runbook/actions.js';
 import { printJson } from '../ui/report.js';
-import { planExit } from './action.js';
-import { renderPlan } from './actionRender.js';
+import { planExit, renderPlan } from './actionRender.js';
 
 export interface PlanOptions {
   runbook: string;
@@ -29,7 +28,6 @@ export async function plan(opts: PlanOptions): Promise<ExitCodeValue> {
   const action = opts.action as ActionName;
   const env = opts.env ?? process.env;
   const loaded = await loadRunbookOrThrow(resolve(opts.cwd, opts.runbook), { env, displayPath: opts.runbook });
-  if (!loaded.runbook.actions[action]) throw new FailoverError(`${opts.runbook} has no ${action} action`, { hint: `add actions.${action} to the runbook` });
   const result = await planAction({ loaded, action, env });
   if (opts.json) printJson(result);
   else renderPlan(result, (line) => process.stdout.write(line + '\n'), { verbose: Boolean(opts.verbose) });

@@ -1,4 +1,4 @@
-import { errorMessage } from '../errors.js';
+import { errorMessage, ExitCode, FailoverError } from '../errors.js';
 import type { GateResult } from '../gates/types.js';
 import { measureReplicationLag, type LagReport } from '../kafka/replicationLag.js';
 import type { ActionName, Runbook } from '../runbook/schema.js';
@@ -82,7 +82,7 @@ export async function flowLagReport(rb: Runbook, connections: RunbookConnections
 export async function planAction(req: ActionRequest & { action: ActionName }, hooks: Pick<ActionHooks, 'gates' | 'connections'> = {}): Promise<ActionPlan> {
   const rb = req.loaded.runbook;
   const spec = rb.actions[req.action];
-  if (!spec) throw new Error(`runbook ${rb.name} has no ${req.action} action`);
+  if (!spec) throw new FailoverError(`runbook ${rb.name} has no ${req.action} action`, { exitCode: ExitCode.usage, hint: `add actions.${req.action} to ${req.loaded.file}` });
   const connections = hooks.connections ?? new RunbookConnections(rb);
   const store = new PairStore(rb, (c) => connections.get(c));
   try {
