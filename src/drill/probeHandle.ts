@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { ProbeSpec } from '../runbook/schema.js';
-import { ProbeLog, epochNow, type MarkerKind, type ProbeLogData } from './probeLog.js';
+import { ProbeLog, epochNow, type ProbeLogData } from './probeLog.js';
 import type { ProbeRunbook } from './probeSetup.js';
 
 /** What the drill hands the probe's thread: plain data only. */
@@ -14,9 +14,7 @@ export interface ProbeWorkerData {
   controlFile?: string;
 }
 
-export type ProbeWorkerRequestBody =
-  | { type: 'start' | 'stopWriting' | 'stop' | 'progress' | 'snapshot' }
-  | { type: 'mark'; kind: MarkerKind; label: string; cluster?: string };
+export type ProbeWorkerRequestBody = { type: 'start' | 'stopWriting' | 'stop' | 'progress' | 'snapshot' };
 export type ProbeWorkerRequest = { id: number } & ProbeWorkerRequestBody;
 
 export interface ProbeProgress {
@@ -88,10 +86,6 @@ export class ProbeHandle {
 
   async stop(): Promise<void> {
     await this.ask({ type: 'stop' }).catch(() => undefined);
-  }
-
-  mark(kind: MarkerKind, label: string, cluster?: string): void {
-    void this.ask({ type: 'mark', kind, label, ...(cluster === undefined ? {} : { cluster }) }).catch(() => undefined);
   }
 
   async progress(): Promise<ProbeProgress> {

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorMessage } from '../errors.js';
 import { Probe } from './probe.js';
-import { ProbeLog, epochNow, type MarkerKind } from './probeLog.js';
+import { ProbeLog, epochNow } from './probeLog.js';
 import { clientOptionsFor } from './probeSetup.js';
 import type { ProbeWorkerData, ProbeWorkerReply, ProbeWorkerRequest } from './probeHandle.js';
 
@@ -44,9 +44,6 @@ port.on('message', (req: ProbeWorkerRequest) => {
         return reply({ ok: true });
       case 'stop':
         await probe.stop();
-        return reply({ ok: true });
-      case 'mark':
-        log.mark(req.kind as MarkerKind, req.label, req.cluster);
         return reply({ ok: true });
       case 'progress':
         return reply({ ok: true, progress: { count: log.count, receipts: log.receipts, unreadAcked: unreadAcked() } });

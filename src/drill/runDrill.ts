@@ -334,9 +334,9 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
     probeLog = new ProbeLog(epochNow, () => Date.now(), t0);
   }
   await probe.terminate();
-  const workerMarkers = probeLog.markers.filter((m) => m.kind !== 'phase' || m.label === 'probe stops writing');
-  probeLog.markers.length = 0;
-  probeLog.markers.push(...[...workerMarkers, ...log.markers].sort((a, b) => a.at - b.at));
+  // The probe thread's markers (its clients' events, "probe stops writing") and the drill's own, in time order.
+  probeLog.markers.push(...log.markers);
+  probeLog.markers.sort((a, b) => a.at - b.at);
   const endAt = probeLog.markers.find((m) => m.label === 'probe stops writing')?.at ?? log.time();
   const measurement = measure({ log: probeLog, reads, endAt });
   const expectations = checkExpectations(mergeExpect(rb.drill?.expect, scenario.expect), measurement);
