@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -8,7 +8,8 @@ import { loadRunbookOrThrow, type LoadedRunbook } from '../../../src/runbook/loa
 import { KafkaConnection } from '../../../src/kafka/connection.js';
 import { createAcls, type Acl } from '../../../src/kafka/acls.js';
 import { ensureTopics } from '../../../src/kafka/clusterInfo.js';
-import { repoRoot, unique, type TestLab } from '../labHarness.js';
+import { fetchGroupOffsets } from '../../../src/kafka/groups.js';
+import { eventually, repoRoot, unique, type TestLab } from '../labHarness.js';
 
 /**
  * A runbook of its own for one test: unique `it-*` topics and groups (the
@@ -55,9 +56,12 @@ export function labPromote(): Pick<RunbookOptions, 'promote' | 'requires' | 'sto
   };
 }
 
+/** The environment a lab runbook's ${env:...} needs: the admin password of a secure lab (which must have its secrets). */
 export function labEnv(lab: TestLab): NodeJS.ProcessEnv {
-  const secrets = lab.secure ? readLabSecrets(labPaths(lab.dir).secrets) : undefined;
-  return secrets ? { FAILOVER_LAB_ADMIN_PASSWORD: secrets.admin } : {};
+  if (!lab.secure) return {};
+  const secrets = readLabSecrets(labPaths(lab.dir).secrets);
+  if (!secrets) throw new Error(`no secrets in ${lab.dir}`);
+  return { FAILOVER_LAB_ADMIN_PASSWORD: secrets.admin };
 }
 
 export function labSecretValues(lab: TestLab): string[] {
@@ -162,7 +166,6 @@ export interface PairSnapshot {
 /** Everything an action may change, read as plain data so that two readings compare with toEqual. */
 export async function pairSnapshot(rb: TestRunbook, admin: { east: KafkaConnection; west: KafkaConnection }): Promise<PairSnapshot> {
   const { listAcls, aclKey } = await import('../../../src/kafka/acls.js');
-  const { fetchGroupOffsets } = await import('../../../src/kafka/groups.js');
   const { describeTopicConfigs } = await import('../../../src/kafka/configs.js');
   const { readStateTopic, stateTopicExists, stateTopicName } = await import('../../../src/kafka/stateTopic.js');
   const { existsSync, readFileSync } = await import('node:fs');
@@ -221,4 +224,37 @@ export function writeRoute(rb: TestRunbook, cluster: 'east' | 'west'): string {
   mkdirSync(dirname(rb.routeFile), { recursive: true });
   writeFileSync(rb.routeFile, text);
   return text;
+}
+
+/**
+ * A test runbook on `lab` with its workload ready: topics on both clusters,
+ * `seed` records a topic read and committed by the group on east, the route
+ * at east, and MirrorMaker 2's copy of the group's offsets complete on west,
+ * so that from then on only the tool changes anything.
+ */
+export async function preparedRunbook(
+  lab: TestLab,
+  admin: { east: KafkaConnection; west: KafkaConnection },
+  opts: RunbookOptions = {},
+  seed = 30,
+): Promise<TestRunbook> {
+  const partitions = 3;
+  const rb = writeTestRunbook(lab, opts);
+  await prepareWorkload(rb, admin, partitions);
+  await seedWorkload(rb, admin, seed);
+  writeRoute(rb, 'east');
+  const expected = rb.topics.length * partitions;
+  await eventually('MM2 has synced the group offsets to west', 60_000, async () => {
+    const w = (await fetchGroupOffsets(admin.west, rb.groups)).get(rb.groups[0]!);
+    return w && 'offsets' in w && w.offsets.length === expected ? true : undefined;
+  });
+  return rb;
+}
+
+/** The one transcript of `runbook` under a transcripts folder (of `action`, when given); throws unless there is exactly one. */
+export function onlyTranscript(transcriptsDir: string, runbook: string, action?: string): string {
+  const dir = join(transcriptsDir, runbook);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.jsonl') && (action === undefined || f.endsWith(`-${action}.jsonl`)));
+  if (files.length !== 1) throw new Error(`expected one ${action ?? ''} transcript in ${dir}, found ${files.length}: ${files.join(', ')}`);
+  return join(dir, files[0]!);
 }

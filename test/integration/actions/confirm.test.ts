@@ -1,11 +1,11 @@
 import { execa } from 'execa';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaConnection } from '../../../src/kafka/connection.js';
 import { parseTranscript } from '../../../src/transcript/reader.js';
 import { SECURE_LAB, cli, repoRoot } from '../labHarness.js';
-import { connectAs, pairSnapshot, prepareWorkload, seedWorkload, writeRoute, writeTestRunbook, type TestRunbook } from './actionLab.js';
+import { connectAs, onlyTranscript, pairSnapshot, preparedRunbook, type TestRunbook } from './actionLab.js';
 
 /** Everything but the state topic's lock records, which taking and giving back the lock writes. */
 function withoutLock(s: Awaited<ReturnType<typeof pairSnapshot>>) {
@@ -17,12 +17,8 @@ describe('confirmation', () => {
   let rb: TestRunbook;
   let admin: { east: KafkaConnection; west: KafkaConnection };
   beforeAll(async () => {
-    rb = writeTestRunbook(SECURE_LAB);
     admin = { east: connectAs(SECURE_LAB, 'east'), west: connectAs(SECURE_LAB, 'west') };
-    await prepareWorkload(rb, admin);
-    await seedWorkload(rb, admin, 10);
-    writeRoute(rb, 'east');
-    await new Promise((r) => setTimeout(r, 3000));
+    rb = await preparedRunbook(SECURE_LAB, admin, {}, 10);
   });
   afterAll(async () => {
     await admin.east.close();
@@ -63,8 +59,7 @@ describe('confirmation', () => {
       expect(recs.lock?.holder ?? null).toBeNull();
       expect(recs.phase).toBeUndefined();
     }
-    const files = readdirSync(join(dir, rb.name));
-    const entries = parseTranscript(readFileSync(join(dir, rb.name, files[0]!), 'utf8')).entries;
+    const entries = parseTranscript(readFileSync(onlyTranscript(dir, rb.name), 'utf8')).entries;
     expect(entries.filter((e) => e.type === 'step-applied')).toEqual([]);
     expect(entries.find((e) => e.type === 'stopped')).toMatchObject({ resumable: true });
     expect(entries.at(-1)).toMatchObject({ type: 'run-finished', outcome: 'stopped', exitCode: 3 });

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aclKey, listAcls } from '../../../src/kafka/acls.js';
@@ -7,8 +7,8 @@ import { fetchGroupOffsets } from '../../../src/kafka/groups.js';
 import { partitionEndsOf } from '../../../src/kafka/listOffsets.js';
 import { fenceAcl } from '../../../src/steps/fenceAcls.js';
 import { parseTranscript, verifyChain } from '../../../src/transcript/reader.js';
-import { SECURE_LAB, cli, eventually } from '../labHarness.js';
-import { connectAs, labPromote, prepareWorkload, routeTo, seedWorkload, writeRoute, writeTestRunbook, type TestRunbook } from './actionLab.js';
+import { SECURE_LAB, cli } from '../labHarness.js';
+import { connectAs, labPromote, onlyTranscript, preparedRunbook, routeTo, type TestRunbook } from './actionLab.js';
 
 /** The state a promote leaves, with this runbook's names taken out, so that two runbooks' outcomes compare. */
 async function outcome(rb: TestRunbook, admin: { east: KafkaConnection; west: KafkaConnection }) {
@@ -29,10 +29,7 @@ async function outcome(rb: TestRunbook, admin: { east: KafkaConnection; west: Ka
 }
 
 function transcriptOf(rb: TestRunbook): string {
-  const dir = join(rb.dir, 'transcripts', rb.name);
-  const files = readdirSync(dir);
-  expect(files).toHaveLength(1);
-  return join(dir, files[0]!);
+  return onlyTranscript(join(rb.dir, 'transcripts'), rb.name);
 }
 
 describe("a promote killed right after each step's apply resumes to the state of an uninterrupted one", () => {
@@ -41,15 +38,7 @@ describe("a promote killed right after each step's apply resumes to the state of
   const steps = lab.promote!.length;
 
   async function fresh(): Promise<TestRunbook> {
-    const rb = writeTestRunbook(SECURE_LAB, lab);
-    await prepareWorkload(rb, admin);
-    await seedWorkload(rb, admin);
-    writeRoute(rb, 'east');
-    await eventually('MM2 has checkpointed the group', 60_000, async () => {
-      const w = (await fetchGroupOffsets(admin.west, rb.groups)).get(rb.groups[0]!);
-      return w && 'offsets' in w && w.offsets.length === 3 ? true : undefined;
-    });
-    return rb;
+    return preparedRunbook(SECURE_LAB, admin, lab);
   }
   const promote = (rb: TestRunbook, extra: string[] = [], env: NodeJS.ProcessEnv = {}) =>
     cli(['promote', rb.path, '--yes', '--transcripts', join(rb.dir, 'transcripts'), ...extra], { env: { ...rb.env, ...env }, timeoutMs: 300_000 });

@@ -1,11 +1,11 @@
 import { execa } from 'execa';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaConnection } from '../../../src/kafka/connection.js';
 import { parseTranscript } from '../../../src/transcript/reader.js';
 import { TEST_LAB, cli, repoRoot } from '../labHarness.js';
-import { connectAs, prepareWorkload, seedWorkload, writeRoute, writeTestRunbook, type TestRunbook } from './actionLab.js';
+import { connectAs, onlyTranscript, prepareWorkload, seedWorkload, writeRoute, writeTestRunbook, type TestRunbook } from './actionLab.js';
 
 /** The plain lab has no authorizer, so these runbooks move the route and the offsets without fencing. */
 const NO_FENCE = ['wait-replication: { maxLagRecords: 0, timeout: 1m }', 'translate-offsets: {}', 'switch-route: { to: secondary }'];
@@ -88,8 +88,7 @@ describe('one action per runbook at a time; the phase decides which action may r
     });
     const r = await child;
     expect(r.exitCode, out).toBe(130);
-    const dir = join(rb.dir, 'transcripts', rb.name);
-    const path = join(dir, readdirSync(dir)[0]!);
+    const path = onlyTranscript(join(rb.dir, 'transcripts'), rb.name);
     const entries = parseTranscript(readFileSync(path, 'utf8')).entries;
     expect(entries.find((e) => e.type === 'stopped')).toMatchObject({ resumable: true, reason: expect.stringContaining('interrupted') });
     expect(entries.at(-1)).toMatchObject({ type: 'run-finished', outcome: 'interrupted', exitCode: 130 });

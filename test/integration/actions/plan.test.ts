@@ -1,24 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaConnection } from '../../../src/kafka/connection.js';
-import { SECURE_LAB, cli, eventually } from '../labHarness.js';
-import { connectAs, pairSnapshot, prepareWorkload, seedWorkload, writeRoute, writeTestRunbook, type TestRunbook } from './actionLab.js';
-import { fetchGroupOffsets } from '../../../src/kafka/groups.js';
+import { SECURE_LAB, cli } from '../labHarness.js';
+import { connectAs, pairSnapshot, preparedRunbook, type TestRunbook } from './actionLab.js';
 
 describe('failover plan: every step concrete, nothing changed', () => {
   let rb: TestRunbook;
   let admin: { east: KafkaConnection; west: KafkaConnection };
 
   beforeAll(async () => {
-    rb = writeTestRunbook(SECURE_LAB, { topics: 2 });
     admin = { east: connectAs(SECURE_LAB, 'east'), west: connectAs(SECURE_LAB, 'west') };
-    await prepareWorkload(rb, admin);
-    await seedWorkload(rb, admin);
-    writeRoute(rb, 'east');
     // MirrorMaker 2 copies the group's position to west on its own; let it settle so that only we could change anything.
-    await eventually('MM2 group offset sync to west', 60_000, async () => {
-      const w = (await fetchGroupOffsets(admin.west, rb.groups)).get(rb.groups[0]!);
-      return w && 'offsets' in w && w.offsets.length === 6 ? true : undefined;
-    });
+    rb = await preparedRunbook(SECURE_LAB, admin, { topics: 2 });
     await new Promise((r) => setTimeout(r, 2500));
   });
   afterAll(async () => {

@@ -8,7 +8,7 @@ import { partitionEndsOf } from '../../../src/kafka/listOffsets.js';
 import { ensureTopics } from '../../../src/kafka/clusterInfo.js';
 import { parseTranscript } from '../../../src/transcript/reader.js';
 import { SECURE_LAB, cli, eventually, unique, type CliResult } from '../labHarness.js';
-import { connectAs, labSecretValues, prepareWorkload, routeTo, writeRoute, writeTestRunbook, type TestRunbook } from './actionLab.js';
+import { connectAs, labSecretValues, onlyTranscript, prepareWorkload, routeTo, writeRoute, writeTestRunbook, type TestRunbook } from './actionLab.js';
 import { LiveConsumer, LiveProducer } from './liveClients.js';
 
 interface TranslatePlanJson {
@@ -18,12 +18,6 @@ interface TranslatePlanJson {
 
 function entriesOf(path: string) {
   return parseTranscript(readFileSync(path, 'utf8')).entries;
-}
-
-function onlyTranscript(dir: string, name: string, action: string): string {
-  const files = readdirSync(join(dir, name)).filter((f) => f.endsWith(`-${action}.jsonl`));
-  expect(files, `one ${action} transcript`).toHaveLength(1);
-  return join(dir, name, files[0]!);
 }
 
 function translatePlan(path: string): TranslatePlanJson {

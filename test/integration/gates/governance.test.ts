@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAcls, deleteAcls, type Acl } from '../../../src/kafka/acls.js';
-import { labPaths } from '../../../src/lab/labConfig.js';
-import { readLabSecrets } from '../../../src/lab/secrets.js';
 import { SECURE_LAB, cli, repoRoot, testLabConnections, unique, type TestLab } from '../labHarness.js';
+import { labEnv } from '../actions/actionLab.js';
 import { FAULT_TIMEOUT_MS, evidence, gate, labUp, runCheck, scorecard, seedTopics, tempDir, writeRunbook } from './checkHarness.js';
 
 /** A secure lab whose west runs without an authorizer: a real misconfiguration, started for this file only. */
@@ -13,12 +12,6 @@ const NOAUTH_LAB: TestLab = {
   eastPort: Number(process.env.FAILOVER_TEST_NOAUTH_EAST_PORT ?? 19392),
   westPort: Number(process.env.FAILOVER_TEST_NOAUTH_WEST_PORT ?? 29392),
 };
-
-function adminEnv(lab: TestLab): NodeJS.ProcessEnv {
-  const secrets = readLabSecrets(labPaths(lab.dir).secrets);
-  if (!secrets) throw new Error(`no secrets in ${lab.dir}`);
-  return { FAILOVER_LAB_ADMIN_PASSWORD: secrets.admin };
-}
 
 describe('governance gate on the secure lab', () => {
   const topic = unique('gov');
@@ -36,7 +29,7 @@ describe('governance gate on the secure lab', () => {
 
   it('an ALLOW ACL on east missing on west fails, naming principal, resource and operation', async () => {
     const rb = writeRunbook(tempDir(), { lab: SECURE_LAB, topics: [topic], secure: true });
-    const env = adminEnv(SECURE_LAB);
+    const env = labEnv(SECURE_LAB);
     const before = await runCheck(rb, ['--gate', 'governance'], env);
     expect(evidence(before.result, 'governance.acl-parity').status, scorecard(before.result)).toBe('pass');
     expect(evidence(before.result, 'governance.authorizer').status).toBe('pass');
@@ -64,7 +57,7 @@ describe('governance gate when west has no authorizer and east has one', () => {
 
   it('fails, naming both clusters', async () => {
     const rb = writeRunbook(tempDir(), { lab: NOAUTH_LAB, topics: ['orders'], secure: true });
-    const { result } = await runCheck(rb, ['--gate', 'governance'], adminEnv(NOAUTH_LAB));
+    const { result } = await runCheck(rb, ['--gate', 'governance'], labEnv(NOAUTH_LAB));
     const e = evidence(result, 'governance.authorizer');
     expect(e.status).toBe('fail');
     expect(e.finding).toMatch(/^east runs org\.apache\.kafka\.metadata\.authorizer\.StandardAuthorizer but west has no authorizer/);

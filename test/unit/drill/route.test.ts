@@ -3,20 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { clusterOfBootstrap, readRoute, sameRoute } from '../../../src/drill/route.js';
-import { getProperty } from '../../../src/steps/propertiesFile.js';
 import type { Runbook } from '../../../src/runbook/schema.js';
 
 const clusters = { east: { bootstrap: ['127.0.0.1:19092'] }, west: { bootstrap: ['127.0.0.1:29092', '127.0.0.1:29093'] } } as unknown as Runbook['clusters'];
 const roles = { primary: 'east', secondary: 'west' };
 
 describe('the probe route', () => {
-  it('reads one key of a properties file in the forms clients write, the last one winning', () => {
-    const text = '# the route\n! old\nbootstrap.servers = 127.0.0.1:19092\nclient.id: x\nbootstrap.servers:127.0.0.1:29092\n';
-    expect(getProperty(text, 'bootstrap.servers')).toBe('127.0.0.1:29092');
-    expect(getProperty(text, 'client.id')).toBe('x');
-    expect(getProperty(text, 'missing')).toBeNull();
-  });
-
   it('names the cluster a bootstrap list belongs to by any of its addresses', () => {
     expect(clusterOfBootstrap({ clusters }, ['127.0.0.1:29093'])).toBe('west');
     expect(clusterOfBootstrap({ clusters }, ['localhost:19092'])).toBe('east');

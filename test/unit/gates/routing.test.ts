@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { routingGate } from '../../../src/gates/routing.js';
-import { getProperty } from '../../../src/steps/propertiesFile.js';
 import { contextOf, fakeProbes, snapshot } from './fakeContext.js';
-
-describe('getProperty (Java properties, as clients read them)', () => {
-  it('reads key=value, key: value and key value, the last one winning', () => {
-    expect(getProperty('# c\nbootstrap.servers=a:1\n', 'bootstrap.servers')).toBe('a:1');
-    expect(getProperty('bootstrap.servers : a:1,b:2', 'bootstrap.servers')).toBe('a:1,b:2');
-    expect(getProperty('bootstrap.servers a:1\nbootstrap.servers=b:2', 'bootstrap.servers')).toBe('b:2');
-    expect(getProperty('! bootstrap.servers=a:1\nother=x', 'bootstrap.servers')).toBeNull();
-  });
-});
 
 describe('routing gate', () => {
   const base = { primary: snapshot('east'), secondary: snapshot('west') };

@@ -15,6 +15,10 @@ describe('one key of a properties file', () => {
     expect(getProperty('k 3\n', 'k')).toBe('3');
     // A longer key with the same prefix is another key.
     expect(getProperty('bootstrap.servers.extra=x\n', 'bootstrap.servers')).toBeNull();
+    // A space before the colon, no space after it, and a key commented out with '!'.
+    expect(getProperty('bootstrap.servers : a:1,b:2', 'bootstrap.servers')).toBe('a:1,b:2');
+    expect(getProperty('bootstrap.servers:127.0.0.1:29092\n', 'bootstrap.servers')).toBe('127.0.0.1:29092');
+    expect(getProperty('! bootstrap.servers=a:1\nother=x', 'bootstrap.servers')).toBeNull();
   });
 
   it('rewrites only the key, keeps every other line, and appends when absent', () => {
