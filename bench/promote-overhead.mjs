@@ -10,9 +10,9 @@
  * (.lab-bench-promote, ports 18792/28792), so the fence is real: 500 DENY
  * ACLs for orders-svc.
  *
- * The lab's promote is run as written in runbooks/lab.yaml (fence, wait,
+ * The lab's promote is run as written in runbooks/lab-secure.yaml (fence, wait,
  * translate, switch, verify; requires compatibility, offsets, routing,
- * rollback), then a revert puts the estate back for the next run.
+ * governance, rollback), then a revert puts the estate back for the next run.
  *
  *   npm run build && node bench/promote-overhead.mjs [--keep]
  *
@@ -61,11 +61,13 @@ try {
   const { groups, committedPartitions: expected } = await buildEstate({
     east,
     west,
-    onCreated: (topics) => createAcls(east, topics.map((t) => ({ principal: 'User:orders-svc', host: '*', resourceType: 'Topic', resourceName: t, patternType: 'LITERAL', operation: 'Write', permission: 'ALLOW' }))),
+    // On both clusters: the governance gate, which the fenced promote requires, wants the producer's grants on west too.
+    onCreated: (topics) =>
+      Promise.all([east, west].map((c) => createAcls(c, topics.map((t) => ({ principal: 'User:orders-svc', host: '*', resourceType: 'Topic', resourceName: t, patternType: 'LITERAL', operation: 'Write', permission: 'ALLOW' }))))),
   });
 
-  // The runbook: this lab's clusters, the lab's promote as runbooks/lab.yaml writes it.
-  const lab = parseYaml(readFileSync(join(root, 'runbooks', 'lab.yaml'), 'utf8'));
+  // The runbook: this lab's clusters, the lab's promote as runbooks/lab-secure.yaml writes it (the fenced one).
+  const lab = parseYaml(readFileSync(join(root, 'runbooks', 'lab-secure.yaml'), 'utf8'));
   const promote = lab.actions.promote;
   const name = `bench-promote-${Date.now().toString(36)}`;
   const runbook = join(DIR, 'bench-runbook.yaml');
