@@ -1,6 +1,7 @@
 import type { KafkaConnection } from './connection.js';
 import type { PartitionEnds } from './readTopic.js';
-import { byLeader, byTopic, leaderIndex, rawClusterOf, tpKey, type LeaderIndex } from './rawProtocol.js';
+import { byLeader, byTopic, leaderIndex, rawClusterOf, tpKey, type LeaderIndex, type RawBrokerExt } from './rawProtocol.js';
+import { Writer, canSend, protocolError, protocolRequest } from './wire.js';
 
 /** ListOffsets' special timestamps. */
 export const LATEST_TIMESTAMP = -1;
@@ -48,19 +49,62 @@ export async function listOffsets(conn: KafkaConnection, leaders: LeaderIndex, q
   const answers = await Promise.all(
     [...perBroker.entries()].map(async ([nodeId, qs]) => {
       const broker = await conn.call(`${what}: broker ${nodeId}`, () => cluster.findBroker({ nodeId: String(nodeId) }));
-      const topics = [...byTopic(qs).entries()].map(([topic, ps]) => ({
-        topic,
-        partitions: ps.map((p) => ({ partition: p.partition, timestamp: String(p.timestamp) })),
-      }));
-      const res = await conn.call(`${what} (${qs.length} partitions on broker ${nodeId})`, () =>
-        broker.listOffsets({ replicaId: -1, isolationLevel: READ_UNCOMMITTED, topics }),
-      );
-      return res.responses.flatMap((r) =>
-        r.partitions.map((p) => ({ topic: r.topic, partition: p.partition, offset: Number(p.offset), timestamp: p.timestamp === undefined ? -1 : Number(p.timestamp) })),
-      );
+      const topics = [...byTopic(qs).entries()];
+      return conn.call(`${what} (${qs.length} partitions on broker ${nodeId})`, () => listOffsetsOn(broker, topics));
     }),
   );
   return answers.flat();
+}
+
+const LIST_OFFSETS = 2;
+
+/**
+ * One ListOffsets request to one broker. v2 (Kafka 0.11 and later, 4.x
+ * included) is written and read by wire.ts; kafkajs's encoder costs two
+ * buffer allocations per partition, which adds up over thousands of
+ * partitions. A broker that does not speak v2 gets kafkajs's request. Like
+ * kafkajs, a partition error fails the request, naming the partition.
+ */
+async function listOffsetsOn(broker: RawBrokerExt, topics: [string, OffsetQuery[]][]): Promise<OffsetAnswer[]> {
+  if (!canSend(broker, LIST_OFFSETS, 2)) {
+    const res = await broker.listOffsets({
+      replicaId: -1,
+      isolationLevel: READ_UNCOMMITTED,
+      topics: topics.map(([topic, ps]) => ({ topic, partitions: ps.map((p) => ({ partition: p.partition, timestamp: String(p.timestamp) })) })),
+    });
+    return res.responses.flatMap((r) =>
+      r.partitions.map((p) => ({ topic: r.topic, partition: p.partition, offset: Number(p.offset), timestamp: p.timestamp === undefined ? -1 : Number(p.timestamp) })),
+    );
+  }
+  const body = new Writer()
+    .int32(-1) // replica id: a client
+    .int8(READ_UNCOMMITTED)
+    .array(topics, (w, [topic, ps]) => w.string(topic).array(ps, (pw, p) => pw.int32(p.partition).int64(p.timestamp)))
+    .done();
+  const answers = await broker.connectionPool.send(
+    protocolRequest({ apiKey: LIST_OFFSETS, apiVersion: 2, apiName: 'ListOffsets', flexible: false }, body, (r) => {
+      r.int32(); // throttle
+      const out: (OffsetAnswer & { errorCode: number })[] = [];
+      r.array((t) => {
+        const topic = t.string() ?? '';
+        t.array((p) => {
+          const partition = p.int32();
+          const errorCode = p.int16();
+          const timestamp = p.int64();
+          const offset = p.int64();
+          out.push({ topic, partition, errorCode, timestamp, offset });
+        });
+      });
+      return out;
+    }),
+  );
+  const failed = answers.find((a) => a.errorCode !== 0);
+  if (failed) {
+    const e = protocolError(failed.errorCode);
+    e.message = `${e.message} (${failed.topic}-${failed.partition})`;
+    throw e;
+  }
+  return answers.map(({ topic, partition, offset, timestamp }) => ({ topic, partition, offset, timestamp }));
 }
 
 /**

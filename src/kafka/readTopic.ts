@@ -1,4 +1,8 @@
 import type { KafkaConnection } from './connection.js';
+import { OFFSET_OUT_OF_RANGE, fetchPartitions } from './fetch.js';
+import { decodeRecords } from './recordBatch.js';
+
+const FETCH_MAX_BYTES = 4 * 1024 * 1024;
 
 export interface RawRecord {
   topic: string;
@@ -65,46 +69,28 @@ export async function readTopic(
       const broker = await conn.call(`leader of ${topic}-${e.partition}`, () => cluster.findBroker({ nodeId: String(leader) }));
       let got = 0;
       while (next < e.latest && got < maxRecords) {
-        const res = await conn.call(`fetch ${topic}-${e.partition}@${next}`, () =>
-          broker.fetch({
-            maxWaitTime: 100,
+        const from = next;
+        const [part] = await conn.call(`fetch ${topic}-${e.partition}@${from}`, () =>
+          fetchPartitions(broker, leader, [{ topic, partition: e.partition, offset: from, maxBytes: FETCH_MAX_BYTES }], {
+            maxWaitMs: 100,
             minBytes: 1,
-            maxBytes: 4 * 1024 * 1024,
-            isolationLevel: 0,
-            topics: [{ topic, partitions: [{ partition: e.partition, fetchOffset: String(next), maxBytes: 4 * 1024 * 1024 }] }],
+            maxBytes: FETCH_MAX_BYTES,
           }),
         );
-        const part = res.responses[0]?.partitions[0];
-        const msgs = (part?.messages ?? []).filter((m) => Number(m.offset) >= next);
+        if (part?.errorCode === OFFSET_OUT_OF_RANGE) {
+          throw new Error(`${conn.name}: ${topic}-${e.partition}: offset ${from} is no longer in the log (deleted by retention while reading?); run the command again`);
+        }
+        const msgs = decodeRecords(part?.records ?? null, `${conn.name}: ${topic}-${e.partition}`, { from, limit: Math.min(maxRecords - got, e.latest - from) });
         if (msgs.length === 0) break;
         for (const m of msgs) {
-          const offset = Number(m.offset);
-          if (offset >= e.latest) break;
-          records.push({
-            topic,
-            partition: e.partition,
-            offset,
-            timestamp: Number(m.timestamp),
-            key: m.key,
-            value: m.value,
-            headers: normaliseHeaders(m.headers),
-          });
+          records.push({ topic, partition: e.partition, ...m });
           got++;
-          next = offset + 1;
+          next = m.offset + 1;
         }
       }
     }),
   );
   return records.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
-}
-
-function normaliseHeaders(h: Record<string, Buffer | Buffer[] | undefined> | undefined): Record<string, Buffer> {
-  const out: Record<string, Buffer> = {};
-  for (const [k, v] of Object.entries(h ?? {})) {
-    if (v === undefined) continue;
-    out[k] = Array.isArray(v) ? (v[v.length - 1] as Buffer) : v;
-  }
-  return out;
 }
 
 /** The newest record of each partition. */

@@ -1,6 +1,8 @@
 import type { KafkaConnection } from './connection.js';
+import { OFFSET_OUT_OF_RANGE, fetchPartitions } from './fetch.js';
 import type { RawRecord } from './readTopic.js';
-import { byLeader, byTopic, rawClusterOf, tpKey, type LeaderIndex } from './rawProtocol.js';
+import { byLeader, rawClusterOf, tpKey, type LeaderIndex } from './rawProtocol.js';
+import { decodeRecords } from './recordBatch.js';
 
 export interface RecordWanted {
   topic: string;
@@ -30,36 +32,27 @@ export async function recordsAt(conn: KafkaConnection, leaders: LeaderIndex, wan
       const broker = await conn.call(`fetch: broker ${nodeId}`, () => cluster.findBroker({ nodeId: String(nodeId) }));
       let pending = items;
       for (let round = 0; round < MAX_ROUNDS && pending.length > 0; round++) {
-        const topics = [...byTopic(pending).entries()].map(([topic, ps]) => ({
-          topic,
-          partitions: ps.map((p) => ({ partition: p.partition, fetchOffset: String(p.offset), maxBytes: PARTITION_MAX_BYTES })),
-        }));
         const res = await conn.call(`fetch ${pending.length} partitions from broker ${nodeId}`, () =>
-          broker.fetch({ replicaId: -1, isolationLevel: 0, maxWaitTime: 0, minBytes: 0, maxBytes: REQUEST_MAX_BYTES, topics }),
+          fetchPartitions(
+            broker,
+            nodeId,
+            pending.map((w) => ({ ...w, maxBytes: PARTITION_MAX_BYTES })),
+            { maxWaitMs: 0, minBytes: 0, maxBytes: REQUEST_MAX_BYTES },
+          ),
         );
         const answered = new Set<string>();
         const byKey = new Map(pending.map((w) => [tpKey(w.topic, w.partition), w]));
-        for (const r of res.responses) {
-          for (const p of r.partitions) {
-            const key = tpKey(r.topicName, p.partition);
-            const want = byKey.get(key);
-            if (!want) continue;
-            const first = p.messages.find((m) => Number(m.offset) >= want.offset);
-            if (first) {
-              out.set(key, {
-                topic: want.topic,
-                partition: want.partition,
-                offset: Number(first.offset),
-                timestamp: Number(first.timestamp),
-                key: first.key,
-                value: first.value,
-                headers: {},
-              });
-              answered.add(key);
-            } else if (p.errorCode !== 0 || Number(p.highWatermark) <= want.offset) {
-              // Nothing there (or the broker said why not): asking again will not help.
-              answered.add(key);
-            }
+        for (const p of res) {
+          const key = tpKey(p.topic, p.partition);
+          const want = byKey.get(key);
+          if (!want) continue;
+          const [first] = decodeRecords(p.records, `${conn.name}: ${key}`, { from: want.offset, limit: 1 });
+          if (first) {
+            out.set(key, { topic: want.topic, partition: want.partition, ...first });
+            answered.add(key);
+          } else if (p.errorCode === OFFSET_OUT_OF_RANGE || p.highWatermark <= want.offset) {
+            // Nothing there (or no longer there): asking again will not help.
+            answered.add(key);
           }
         }
         pending = pending.filter((w) => !answered.has(tpKey(w.topic, w.partition)));
