@@ -1,4 +1,5 @@
-import { createRequire } from 'node:module';
+import KafkaEncoder from 'kafkajs/src/protocol/encoder.js';
+import { createErrorFromCode } from 'kafkajs/src/protocol/error.js';
 import type { ApiVersionRange } from './rawProtocol.js';
 
 /**
@@ -18,11 +19,6 @@ import type { ApiVersionRange } from './rawProtocol.js';
  * correlation id, where a flexible response header's tagged fields come
  * first.
  */
-
-const require = createRequire(import.meta.url);
-// kafkajs's connection takes a request whose encode() returns its own Encoder; the bytes are ours.
-const KafkaEncoder = require('kafkajs/src/protocol/encoder') as new () => { writeBuffer(b: Buffer): unknown };
-const { createErrorFromCode } = require('kafkajs/src/protocol/error') as { createErrorFromCode(code: number): Error & { type?: string } };
 
 export interface ProtocolRequest<T> {
   request: { apiKey: number; apiVersion: number; apiName: string; encode: () => Promise<unknown> };
@@ -241,6 +237,7 @@ export function protocolRequest<T>(
       apiKey: api.apiKey,
       apiVersion: api.apiVersion,
       apiName: api.apiName,
+      // kafkajs's connection takes a request whose encode() returns its own Encoder; the bytes are ours.
       encode: async () => {
         const e = new KafkaEncoder();
         e.writeBuffer(body);
