@@ -86,6 +86,17 @@ describe('JSON reporter', () => {
     expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
   });
 
+  it('writes bigints as strings, non-finite numbers as null, and leaves undefined fields out', () => {
+    const odd = structuredClone(result);
+    const data = { big: 12345678901234567890n, inf: Number.POSITIVE_INFINITY, nan: Number.NaN, gone: undefined, plain: 7 };
+    odd.gates[0]!.evidence[0]!.data = data;
+    const doc = JSON.parse(toJson(odd)) as { gates: { evidence: { data: unknown }[] }[] };
+    expect(doc.gates[0]!.evidence[0]!.data).toEqual({ big: '12345678901234567890', inf: null, nan: null, plain: 7 });
+    const noBigint = structuredClone(result);
+    noBigint.gates[0]!.evidence[0]!.data = { ...data, big: 1 };
+    expect((JSON.parse(toJson(noBigint)) as typeof doc).gates[0]!.evidence[0]!.data).toEqual({ big: 1, inf: null, nan: null, plain: 7 });
+  });
+
   it('the schema rejects a score outside 0..2 and an unknown status', () => {
     const bad = JSON.parse(toJson(result)) as { gates: { score: number; evidence: { status: string }[] }[] };
     bad.gates[0]!.score = 3;
