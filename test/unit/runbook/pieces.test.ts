@@ -71,6 +71,19 @@ describe('SecretRegistry', () => {
     expect(redact('pw=hunter2-hunter2')).toBe('pw=[redacted]');
     expect(s.redactDeep({ 'hunter2-hunter2': ['hunter2-hunter2', 3] })).toEqual({ '[redacted]': ['[redacted]', 3] });
   });
+  it('redactDeep hands back a value without secrets as it is, and finds them wherever JSON text hides them', () => {
+    const s = new SecretRegistry();
+    s.add('pa"ss\\word');
+    s.add('ab1');
+    const clean = { a: ['x', { b: 'ab12', c: 3n }], d: 'pa ss' };
+    expect(s.redactDeep({ a: ['x'], d: 'pa ss' })).toEqual({ a: ['x'], d: 'pa ss' });
+    const same = { a: ['x'], n: 1 };
+    expect(s.redactDeep(same)).toBe(same);
+    // JSON writes the quote and backslash escaped; the short secret follows an escape (\n), which looks like a word character in JSON text.
+    expect(s.redactDeep({ k: ['is pa"ss\\word'], m: 'line\nab1' })).toEqual({ k: ['is [redacted]'], m: 'line\n[redacted]' });
+    // A value JSON cannot write (a bigint) is walked, not skipped.
+    expect(s.redactDeep({ ...clean, e: 'ab1' })).toEqual({ ...clean, e: '[redacted]' });
+  });
 });
 
 describe('step registry', () => {
