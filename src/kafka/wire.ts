@@ -73,9 +73,10 @@ export class Writer {
     this.pos = this.buf.writeInt32BE(v, this.pos);
     return this;
   }
+  /** int64 from a number (offsets and epoch milliseconds; a fraction is dropped) */
   int64(v: number): this {
     this.room(8);
-    this.pos = this.buf.writeBigInt64BE(BigInt(v), this.pos);
+    this.pos = this.buf.writeBigInt64BE(BigInt(Math.trunc(v)), this.pos);
     return this;
   }
   bool(v: boolean): this {
