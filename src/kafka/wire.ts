@@ -217,8 +217,9 @@ export class Reader {
   tags(): void {
     const count = this.uvarint();
     for (let i = 0; i < count; i++) {
-      this.uvarint();
-      this.pos += this.uvarint();
+      this.uvarint(); // tag
+      const size = this.uvarint(); // read before pos is: `this.pos += this.uvarint()` would add to the old pos
+      this.pos += size;
     }
   }
 }
