@@ -123,8 +123,16 @@ function writeLogConfig(s: LabSettings, name: ProcessName): void {
   writeFileSync(file, kafkaMajor(s.kafkaVersion) >= 4 ? log4j2Properties() : log4jProperties());
 }
 
-function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+/**
+ * A random cluster id as Kafka writes them (16 bytes, URL-safe base64).
+ * Like Kafka's Uuid.randomUuid, never one that starts with '-': the storage
+ * tool would read it as an option and refuse to format.
+ */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 async function formatBroker(s: LabSettings, name: BrokerName, java: string, cp: string, secrets: LabSecrets | undefined): Promise<void> {
