@@ -241,47 +241,57 @@ export async function labUp(req: LabUpRequest, progress: Progress = () => {}): P
   mkdirSync(paths.logs, { recursive: true });
   mkdirSync(paths.route, { recursive: true });
   const secrets = s.secure ? labSecrets(paths.secrets) : undefined;
-  for (const b of toStart) {
-    mkdirSync(paths.data(b), { recursive: true });
-    writeFileSync(paths.config(b), serverProperties(s, b, paths.data(b), secrets), { mode: 0o600 });
-    writeLogConfig(s, b);
-    await formatBroker(s, b, java.bin, cp, secrets);
-    progress(`starting ${b} (Kafka ${s.kafkaVersion}) on ${bootstrapOf(s, b)}`);
-    state.processes[b] = startJava({
-      java: java.bin, classpath: cp, mainClass: 'kafka.Kafka', args: [paths.config(b)],
-      jvmArgs: jvmArgs(s, b, '1g'), marker: `${paths.root}:${b}`, logFile: paths.log(b),
-    });
-    writeState(paths.state, state);
-  }
-
-  const conns = { east: connectionFor(s, 'east', secrets), west: connectionFor(s, 'west', secrets) };
+  // A lab that cannot come up is not left half-running: what this call started, it stops.
+  const startedNow: ProcessName[] = [];
   try {
-    for (const b of BROKERS) {
-      const info = await waitUntil(`${b}`, READY_TIMEOUT_MS, () => describeCluster(conns[b]), deadMessage(s, state, [b]));
-      state.clusterIds[b] = info.clusterId;
-      await ensureTopics(conns[b], s.topics.filter((t) => !t.startsWith('/')).map((topic) => ({ topic, partitions: topic === 'failover.probe' ? 4 : 3 })));
-      if (secrets && !s.withoutAuthorizer?.includes(b)) await createAcls(conns[b], labAcls());
-    }
-    writeState(paths.state, state);
-
-    if (states.mm2 !== 'running') {
-      mkdirSync(join(paths.root, 'mm2'), { recursive: true });
-      writeFileSync(paths.config('mm2'), mm2Properties(s, secrets), { mode: 0o600 });
-      writeLogConfig(s, 'mm2');
-      progress('starting MirrorMaker 2 (east->west, west->east)');
-      state.processes.mm2 = startJava({
-        java: java.bin, classpath: cp, mainClass: 'org.apache.kafka.connect.mirror.MirrorMaker', args: [paths.config('mm2')],
-        jvmArgs: jvmArgs(s, 'mm2', '1g'), marker: `${paths.root}:mm2`, logFile: paths.log('mm2'),
+    for (const b of toStart) {
+      mkdirSync(paths.data(b), { recursive: true });
+      writeFileSync(paths.config(b), serverProperties(s, b, paths.data(b), secrets), { mode: 0o600 });
+      writeLogConfig(s, b);
+      await formatBroker(s, b, java.bin, cp, secrets);
+      progress(`starting ${b} (Kafka ${s.kafkaVersion}) on ${bootstrapOf(s, b)}`);
+      state.processes[b] = startJava({
+        java: java.bin, classpath: cp, mainClass: 'kafka.Kafka', args: [paths.config(b)],
+        jvmArgs: jvmArgs(s, b, '1g'), marker: `${paths.root}:${b}`, logFile: paths.log(b),
       });
+      startedNow.push(b);
       writeState(paths.state, state);
     }
-    progress('waiting for heartbeats both ways');
-    await waitUntil('MirrorMaker 2 heartbeats', HEARTBEAT_TIMEOUT_MS, async () => {
-      const [ew, we] = await Promise.all([replicatedHeartbeatAge(conns.west, 'east'), replicatedHeartbeatAge(conns.east, 'west')]);
-      return fresh(ew) && fresh(we) ? true : undefined;
-    }, deadMessage(s, state, ['east', 'west', 'mm2']));
-  } finally {
-    await Promise.all([conns.east.close(), conns.west.close()]);
+
+    const conns = { east: connectionFor(s, 'east', secrets), west: connectionFor(s, 'west', secrets) };
+    try {
+      for (const b of BROKERS) {
+        const info = await waitUntil(`${b}`, READY_TIMEOUT_MS, () => describeCluster(conns[b]), deadMessage(s, state, [b]));
+        state.clusterIds[b] = info.clusterId;
+        await ensureTopics(conns[b], s.topics.filter((t) => !t.startsWith('/')).map((topic) => ({ topic, partitions: topic === 'failover.probe' ? 4 : 3 })));
+        if (secrets && !s.withoutAuthorizer?.includes(b)) await createAcls(conns[b], labAcls());
+      }
+      writeState(paths.state, state);
+
+      if (states.mm2 !== 'running') {
+        mkdirSync(join(paths.root, 'mm2'), { recursive: true });
+        writeFileSync(paths.config('mm2'), mm2Properties(s, secrets), { mode: 0o600 });
+        writeLogConfig(s, 'mm2');
+        progress('starting MirrorMaker 2 (east->west, west->east)');
+        state.processes.mm2 = startJava({
+          java: java.bin, classpath: cp, mainClass: 'org.apache.kafka.connect.mirror.MirrorMaker', args: [paths.config('mm2')],
+          jvmArgs: jvmArgs(s, 'mm2', '1g'), marker: `${paths.root}:mm2`, logFile: paths.log('mm2'),
+        });
+        startedNow.push('mm2');
+        writeState(paths.state, state);
+      }
+      progress('waiting for heartbeats both ways');
+      await waitUntil('MirrorMaker 2 heartbeats', HEARTBEAT_TIMEOUT_MS, async () => {
+        const [ew, we] = await Promise.all([replicatedHeartbeatAge(conns.west, 'east'), replicatedHeartbeatAge(conns.east, 'west')]);
+        return fresh(ew) && fresh(we) ? true : undefined;
+      }, deadMessage(s, state, ['east', 'west', 'mm2']));
+    } finally {
+      await Promise.all([conns.east.close(), conns.west.close()]);
+    }
+  } catch (e) {
+    for (const n of startedNow.reverse()) await stop(state.processes[n]).catch(() => undefined);
+    writeState(paths.state, state);
+    throw e;
   }
   writeState(paths.state, state);
   return { ...(await describeLab(req.dir)), alreadyRunning: false, elapsedMs: Date.now() - t0 };
