@@ -33,6 +33,8 @@ export function serverProperties(s: LabSettings, name: BrokerName, dataDir: stri
     prop('offsets.topic.num.partitions', 10),
     prop('transaction.state.log.replication.factor', 1),
     prop('transaction.state.log.min.isr', 1),
+    // The first transaction (failover's state lock) creates this topic; 50 partitions, the default, take seconds on a busy machine.
+    prop('transaction.state.log.num.partitions', 5),
     prop('share.coordinator.state.topic.replication.factor', 1),
     prop('share.coordinator.state.topic.min.isr', 1),
     prop('group.initial.rebalance.delay.ms', 0),
