@@ -5,6 +5,7 @@ import { fetchGroupOffsetsBatched } from '../../../src/kafka/offsetFetchBatch.js
 import { rawClusterOf } from '../../../src/kafka/rawProtocol.js';
 import { partitionEnds } from '../../../src/kafka/readTopic.js';
 import { takeSnapshot } from '../../../src/kafka/snapshot.js';
+import type { BrokerWithPool, ProtocolRequest } from '../../../src/kafka/wire.js';
 import { testLabConnections, unique } from '../labHarness.js';
 import { commitOnEast, seedTopics } from './checkHarness.js';
 
@@ -43,15 +44,24 @@ describe('snapshot reads on the lab', () => {
 
   it('end offsets of many topics take two ListOffsets per broker and equal the per-topic answers', async () => {
     const cluster = await rawClusterOf(conns.east);
+    // ListOffsets goes out as failover's own request (wire.ts) over kafkajs's connection pool: count those, and any kafkajs fallback.
     const calls: number[] = [];
+    let fallbacks = 0;
     const original = cluster.findBroker.bind(cluster);
     cluster.findBroker = async (opts) => {
-      const broker = await original(opts);
-      const list = broker.listOffsets.bind(broker);
+      const broker = (await original(opts)) as Awaited<ReturnType<typeof original>> & Partial<BrokerWithPool>;
+      const pool = broker.connectionPool!;
       return Object.assign(Object.create(broker) as typeof broker, {
-        listOffsets: (args: Parameters<typeof broker.listOffsets>[0]) => {
-          calls.push(args.topics.length);
-          return list(args);
+        listOffsets: () => {
+          fallbacks++;
+          throw new Error('kafkajs listOffsets used');
+        },
+        connectionPool: {
+          send: async <T,>(req: ProtocolRequest<T>): Promise<T> => {
+            const answer = await pool.send(req);
+            if (req.request.apiName === 'ListOffsets') calls.push(new Set((answer as { topic: string }[]).map((a) => a.topic)).size);
+            return answer;
+          },
         },
       });
     };
@@ -60,6 +70,7 @@ describe('snapshot reads on the lab', () => {
       const perTopic = await partitionEnds(conns.east, topics);
       expect([...batched.entries()].sort()).toEqual([...perTopic.entries()].sort());
       const md = await takeSnapshot(conns.east, {});
+      expect(fallbacks).toBe(0);
       expect(calls.length).toBe(2 * md.brokers.length);
       expect(calls.every((n) => n === topics.length)).toBe(true);
     } finally {
