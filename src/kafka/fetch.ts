@@ -1,4 +1,5 @@
-import { Writer, canSend, protocolError, protocolRequest } from './wire.js';
+import { byTopic } from './rawProtocol.js';
+import { Writer, protocolRequest, requireApi, throwPartitionError } from './wire.js';
 
 /**
  * Fetch v4 (Kafka 0.11 and later, 4.x included), written and read by
@@ -9,8 +10,7 @@ import { Writer, canSend, protocolError, protocolRequest } from './wire.js';
  * decoding the producers' whole last batches.
  */
 
-const FETCH = 1;
-const VERSION = 4;
+const FETCH = { apiKey: 1, apiVersion: 4, apiName: 'Fetch', flexible: false };
 export const OFFSET_OUT_OF_RANGE = 1;
 
 export interface FetchWanted {
@@ -43,19 +43,17 @@ export interface FetchOptions {
  * request, naming the partition, as kafkajs's fetch does.
  */
 export async function fetchPartitions(broker: object, nodeId: number, wanted: readonly FetchWanted[], opts: FetchOptions): Promise<FetchedPartition[]> {
-  if (!canSend(broker, FETCH, VERSION)) throw new Error(`broker ${nodeId} does not speak Fetch v${VERSION}; failover needs Kafka 0.11 or later`);
-  const byTopic = new Map<string, FetchWanted[]>();
-  for (const w of wanted) byTopic.set(w.topic, [...(byTopic.get(w.topic) ?? []), w]);
+  const pool = requireApi(broker, nodeId, FETCH, '0.11');
   const body = new Writer()
     .int32(-1) // replica id: a client
     .int32(opts.maxWaitMs)
     .int32(opts.minBytes)
     .int32(opts.maxBytes)
     .int8(opts.isolationLevel ?? 0)
-    .array([...byTopic], (w, [topic, ps]) => w.string(topic).array(ps, (pw, p) => pw.int32(p.partition).int64(p.offset).int32(p.maxBytes)))
+    .array([...byTopic(wanted)], (w, [topic, ps]) => w.string(topic).array(ps, (pw, p) => pw.int32(p.partition).int64(p.offset).int32(p.maxBytes)))
     .done();
-  const answer = await broker.connectionPool.send(
-    protocolRequest({ apiKey: FETCH, apiVersion: VERSION, apiName: 'Fetch', flexible: false }, body, (r) => {
+  const answer = await pool.connectionPool.send(
+    protocolRequest(FETCH, body, (r) => {
       r.int32(); // throttle
       const out: FetchedPartition[] = [];
       r.array((t) => {
@@ -72,11 +70,6 @@ export async function fetchPartitions(broker: object, nodeId: number, wanted: re
       return out;
     }),
   );
-  const failed = answer.find((p) => p.errorCode !== 0 && p.errorCode !== OFFSET_OUT_OF_RANGE);
-  if (failed) {
-    const e = protocolError(failed.errorCode);
-    e.message = `${e.message} (${failed.topic}-${failed.partition})`;
-    throw e;
-  }
+  throwPartitionError(answer, [OFFSET_OUT_OF_RANGE]);
   return answer;
 }

@@ -1,7 +1,7 @@
 import type { KafkaConnection } from './connection.js';
 import type { PartitionEnds } from './readTopic.js';
-import { byLeader, byTopic, leaderIndex, rawClusterOf, tpKey, type LeaderIndex, type RawBrokerExt } from './rawProtocol.js';
-import { Writer, canSend, protocolError, protocolRequest } from './wire.js';
+import { byLeader, byTopic, leaderIndex, rawClusterOf, tpKey, type LeaderIndex } from './rawProtocol.js';
+import { Writer, protocolRequest, requireApi, throwPartitionError } from './wire.js';
 
 /** ListOffsets' special timestamps. */
 export const LATEST_TIMESTAMP = -1;
@@ -50,39 +50,30 @@ export async function listOffsets(conn: KafkaConnection, leaders: LeaderIndex, q
     [...perBroker.entries()].map(async ([nodeId, qs]) => {
       const broker = await conn.call(`${what}: broker ${nodeId}`, () => cluster.findBroker({ nodeId: String(nodeId) }));
       const topics = [...byTopic(qs).entries()];
-      return conn.call(`${what} (${qs.length} partitions on broker ${nodeId})`, () => listOffsetsOn(broker, topics));
+      return conn.call(`${what} (${qs.length} partitions on broker ${nodeId})`, () => listOffsetsOn(broker, nodeId, topics));
     }),
   );
   return answers.flat();
 }
 
-const LIST_OFFSETS = 2;
+const LIST_OFFSETS = { apiKey: 2, apiVersion: 2, apiName: 'ListOffsets', flexible: false };
 
 /**
- * One ListOffsets request to one broker. v2 (Kafka 0.11 and later, 4.x
- * included) is written and read by wire.ts; kafkajs's encoder costs two
+ * One ListOffsets request to one broker: v2 (Kafka 0.11 and later, 4.x
+ * included), written and read by wire.ts; kafkajs's encoder costs two
  * buffer allocations per partition, which adds up over thousands of
- * partitions. A broker that does not speak v2 gets kafkajs's request. Like
- * kafkajs, a partition error fails the request, naming the partition.
+ * partitions. Like kafkajs, a partition error fails the request, naming
+ * the partition.
  */
-async function listOffsetsOn(broker: RawBrokerExt, topics: [string, OffsetQuery[]][]): Promise<OffsetAnswer[]> {
-  if (!canSend(broker, LIST_OFFSETS, 2)) {
-    const res = await broker.listOffsets({
-      replicaId: -1,
-      isolationLevel: READ_UNCOMMITTED,
-      topics: topics.map(([topic, ps]) => ({ topic, partitions: ps.map((p) => ({ partition: p.partition, timestamp: String(p.timestamp) })) })),
-    });
-    return res.responses.flatMap((r) =>
-      r.partitions.map((p) => ({ topic: r.topic, partition: p.partition, offset: Number(p.offset), timestamp: p.timestamp === undefined ? -1 : Number(p.timestamp) })),
-    );
-  }
+async function listOffsetsOn(broker: object, nodeId: number, topics: [string, OffsetQuery[]][]): Promise<OffsetAnswer[]> {
+  const pool = requireApi(broker, nodeId, LIST_OFFSETS, '0.11');
   const body = new Writer()
     .int32(-1) // replica id: a client
     .int8(READ_UNCOMMITTED)
     .array(topics, (w, [topic, ps]) => w.string(topic).array(ps, (pw, p) => pw.int32(p.partition).int64(p.timestamp)))
     .done();
-  const answers = await broker.connectionPool.send(
-    protocolRequest({ apiKey: LIST_OFFSETS, apiVersion: 2, apiName: 'ListOffsets', flexible: false }, body, (r) => {
+  const answers = await pool.connectionPool.send(
+    protocolRequest(LIST_OFFSETS, body, (r) => {
       r.int32(); // throttle
       const out: (OffsetAnswer & { errorCode: number })[] = [];
       r.array((t) => {
@@ -98,12 +89,7 @@ async function listOffsetsOn(broker: RawBrokerExt, topics: [string, OffsetQuery[
       return out;
     }),
   );
-  const failed = answers.find((a) => a.errorCode !== 0);
-  if (failed) {
-    const e = protocolError(failed.errorCode);
-    e.message = `${e.message} (${failed.topic}-${failed.partition})`;
-    throw e;
-  }
+  throwPartitionError(answers);
   return answers.map(({ topic, partition, offset, timestamp }) => ({ topic, partition, offset, timestamp }));
 }
 

@@ -127,7 +127,11 @@ export async function fetchGroupOffsetsBatched(
   if (any !== undefined && canSend(any, FIND_COORDINATOR, 4) && canSend(any, OFFSET_FETCH, 8)) {
     const { byGroup, failed } = await findCoordinators(conn, any, groups);
     const perNode = new Map<number, string[]>();
-    for (const [g, node] of byGroup) perNode.set(node, [...(perNode.get(node) ?? []), g]);
+    for (const [g, node] of byGroup) {
+      const list = perNode.get(node) ?? [];
+      list.push(g);
+      perNode.set(node, list);
+    }
     rest = [...failed];
     await Promise.all(
       [...perNode.entries()].map(async ([nodeId, gs]) => {

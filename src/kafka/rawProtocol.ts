@@ -35,21 +35,9 @@ export interface ApiVersionRange {
   maxVersion: number;
 }
 
-export interface RawListOffsetsPartition {
-  partition: number;
-  errorCode: number;
-  timestamp?: string;
-  offset: string;
-}
-
 export interface RawBrokerExt extends RawBroker {
   /** what the broker answered to ApiVersions when kafkajs connected, by API key */
   versions?: Record<string, ApiVersionRange>;
-  listOffsets(args: {
-    replicaId?: number;
-    isolationLevel?: number;
-    topics: { topic: string; partitions: { partition: number; timestamp: string }[] }[];
-  }): Promise<{ responses: { topic: string; partitions: RawListOffsetsPartition[] }[] }>;
 }
 
 export interface RawClusterExt extends Omit<RawCluster, 'findBroker'> {

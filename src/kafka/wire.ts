@@ -43,9 +43,27 @@ export function supports(versions: Record<string, ApiVersionRange> | undefined, 
   return v !== undefined && v.minVersion <= version && v.maxVersion >= version;
 }
 
-/** kafkajs's error for a Kafka error code (its type names the code, e.g. NOT_LEADER_OR_FOLLOWER), so callers see the errors they see from kafkajs. */
+/** `broker`, when it can carry our own requests of `apiKey` at `version`; else an error naming the broker and the Kafka version needed. */
+export function requireApi(broker: object, nodeId: number, api: { apiKey: number; apiVersion: number; apiName: string }, kafka: string): BrokerWithPool {
+  if (!canSend(broker, api.apiKey, api.apiVersion)) throw new Error(`broker ${nodeId} does not speak ${api.apiName} v${api.apiVersion}; failover needs Kafka ${kafka} or later`);
+  return broker;
+}
+
+/** kafkajs's error for a Kafka error code (its type names the code, e.g. NOT_LEADER_FOR_PARTITION), so callers see the errors they see from kafkajs. */
 export function protocolError(code: number): Error & { type?: string } {
   return createErrorFromCode(code);
+}
+
+/**
+ * Fails, as kafkajs does, on the first partition of an answer that carries
+ * an error (other than those in `tolerated`), naming the partition.
+ */
+export function throwPartitionError(answers: readonly { topic: string; partition: number; errorCode: number }[], tolerated: readonly number[] = []): void {
+  const failed = answers.find((a) => a.errorCode !== 0 && !tolerated.includes(a.errorCode));
+  if (!failed) return;
+  const e = protocolError(failed.errorCode);
+  e.message = `${e.message} (${failed.topic}-${failed.partition})`;
+  throw e;
 }
 
 /** A request body, written into one growing buffer. */
