@@ -41,7 +41,6 @@ export function decodeRecords(bytes: Buffer | null, where: string, opts: { from?
   const limit = opts.limit ?? Number.POSITIVE_INFINITY;
   const r = new Reader(bytes);
   while (out.length < limit && r.remaining >= LOG_OVERHEAD) {
-    const start = r.pos;
     const baseOffset = r.int64();
     const length = r.int32();
     if (r.remaining < length || length < HEADER_REST) break; // cut short by the fetch size
@@ -76,28 +75,19 @@ export function decodeRecords(bytes: Buffer | null, where: string, opts: { from?
         records.pos = next;
         continue;
       }
-      const key = varBytes(records);
-      const value = varBytes(records);
+      const key = records.varBytes();
+      const value = records.varBytes();
       const headers: Record<string, Buffer> = {};
       const nHeaders = records.varint();
       for (let h = 0; h < nHeaders; h++) {
-        const hk = varBytes(records);
-        const hv = varBytes(records);
+        const hk = records.varBytes();
+        const hv = records.varBytes();
         if (hk) headers[hk.toString('utf8')] = hv ?? Buffer.alloc(0);
       }
       out.push({ offset, timestamp: appendTime ? maxTimestamp : baseTimestamp + timestampDelta, key, value, headers });
       records.pos = next;
     }
     r.pos = end;
-    if (r.pos <= start) break;
   }
   return out;
-}
-
-function varBytes(r: Reader): Buffer | null {
-  const n = r.varint();
-  if (n < 0) return null;
-  const b = r.buf.subarray(r.pos, r.pos + n);
-  r.skip(n);
-  return b;
 }

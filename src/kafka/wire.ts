@@ -219,6 +219,14 @@ export class Reader {
     this.pos += n;
     return b;
   }
+  /** record-format nullable bytes: zig-zag varint length (-1 for null) */
+  varBytes(): Buffer | null {
+    const n = this.varint();
+    if (n < 0) return null;
+    const b = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return b;
+  }
   compactString(): string | null {
     const n = this.uvarint();
     if (n === 0) return null;
