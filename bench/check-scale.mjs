@@ -20,7 +20,7 @@
  * --keep leaves the bench lab running (the next run reuses its estate).
  * Target: check at least 10x faster than the manual sequence, and under 5 s.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -28,12 +28,9 @@ import { performance } from 'node:perf_hooks';
 
 const root = join(import.meta.dirname, '..');
 const dist = (p) => join(root, 'dist', p);
-const { labConnections } = await import(dist('lab/lab.js'));
 const { runKafkaTool } = await import(dist('lab/kafkaTools.js'));
-const { readLabSecrets } = await import(dist('lab/secrets.js'));
-const { labPaths } = await import(dist('lab/labConfig.js'));
 const { createAcls } = await import(dist('kafka/acls.js'));
-const { GROUPS, PARTITIONS, TOPICS, buildEstate, log } = await import('./estate.mjs');
+const { GROUPS, PARTITIONS, TOPICS, buildEstate, endBenchLab, failover, log, secureBenchLab } = await import('./estate.mjs');
 
 const args = process.argv.slice(2);
 const keep = args.includes('--keep');
@@ -56,17 +53,9 @@ function childCpuSeconds() {
   }
 }
 
-function failover(argv, opts = {}, env = {}) {
-  return spawnSync(process.execPath, [join(root, 'bin', 'failover.js'), ...argv], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env }, maxBuffer: 256 * 1024 * 1024, ...opts });
-}
-
 // 1. The lab.
-log(`lab up --secure in ${DIR}`);
-const up = failover(['lab', 'up', '--secure', '--dir', DIR, '--east-port', String(PORTS.east), '--west-port', String(PORTS.west), '--topics', '/bench-.*/', '--groups', '/bench-.*/'], { stdio: ['ignore', 'inherit', 'inherit'] });
-if (up.status !== 0) process.exit(up.status ?? 1);
-const password = readLabSecrets(labPaths(DIR).secrets).admin;
-
-const { east, west } = labConnections(DIR, 30_000);
+const lab = secureBenchLab(DIR, PORTS);
+const { east, west, password } = lab;
 try {
   // 2. The estate (topics, records, mirroring, commits, checkpoints), reused from a --keep run.
   const grants = (topics) =>
@@ -119,7 +108,7 @@ actions:
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
     const c0 = childCpuSeconds();
-    const r = failover(['check', runbook, '--json', '--transcripts', join(DIR, 'bench-transcripts')], {}, { BENCH_ADMIN_PASSWORD: password });
+    const r = failover(['check', runbook, '--json', '--transcripts', join(DIR, 'bench-transcripts')], { BENCH_ADMIN_PASSWORD: password });
     checkTimes.push(performance.now() - t0);
     checkCpu.push(childCpuSeconds() - c0);
     if (r.status !== 0 && r.status !== 1) {
@@ -176,9 +165,5 @@ actions:
   process.stdout.write(`failover check: ${summary.checkSeconds} s (median of ${runs}); Kafka tools by hand: ${summary.manualSeconds} s${failed.length ? ` (${failed.length} failed command(s) left out)` : ''}; ${summary.ratio}x faster (${summary.withoutAclListing.ratio}x against the tools without kafka-acls --list)\n`);
   process.stdout.write(`CPU: check ${summary.cpuSeconds.check} s, tools ${summary.cpuSeconds.manual} s (${summary.cpuSeconds.ratio}x); load average ${summary.loadAverage.join(' ')} on ${(await import('node:os')).cpus().length} cores\n`);
 } finally {
-  await Promise.all([east.close(), west.close()]);
-  if (!keep) {
-    log('lab down --purge (pass --keep to reuse the estate)');
-    execFileSync(process.execPath, [join(root, 'bin', 'failover.js'), 'lab', 'down', '--purge', '--dir', DIR], { stdio: 'inherit' });
-  }
+  await endBenchLab(lab, DIR, keep);
 }

@@ -2,10 +2,15 @@
 // on east, 8 records a partition, replicated by MM2 to west, and 200 groups
 // that each commit at the end of 5 topics (4,000 committed partitions),
 // checkpointed on west. Idempotent: a --keep lab that holds it is reused.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
-const { mapConcurrent } = await import(join(root, 'dist', 'kafka', 'groups.js'));
+const dist = (p) => join(root, 'dist', p);
+const { mapConcurrent } = await import(dist('kafka/groups.js'));
+const { labConnections } = await import(dist('lab/lab.js'));
+const { readLabSecrets } = await import(dist('lab/secrets.js'));
+const { labPaths } = await import(dist('lab/labConfig.js'));
 
 export const TOPICS = 500;
 export const PARTITIONS = 4;
@@ -18,6 +23,42 @@ export const topicName = (i) => `bench-t-${pad(i)}`;
 export const groupName = (g) => `bench-g-${pad(g)}`;
 export const log = (s) => process.stderr.write(`[bench] ${s}\n`);
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs the CLI (bin/failover.js) to completion; `env` adds to this process's environment. */
+export function failover(argv, env = {}, opts = {}) {
+  return spawnSync(process.execPath, [join(root, 'bin', 'failover.js'), ...argv], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    maxBuffer: 256 * 1024 * 1024,
+    ...opts,
+  });
+}
+
+/**
+ * A secure bench lab of its own in `dir` (started, or reused when it runs),
+ * mirroring the bench topics and groups: its connections and the lab admin's
+ * password. Exits with lab up's code when the lab cannot start.
+ */
+export function secureBenchLab(dir, ports) {
+  log(`lab up --secure in ${dir}`);
+  const up = failover(
+    ['lab', 'up', '--secure', '--dir', dir, '--east-port', String(ports.east), '--west-port', String(ports.west), '--topics', '/bench-.*/', '--groups', '/bench-.*/'],
+    {},
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  if (up.status !== 0) process.exit(up.status ?? 1);
+  const { east, west } = labConnections(dir, 30_000);
+  return { east, west, password: readLabSecrets(labPaths(dir).secrets).admin };
+}
+
+/** Closes the bench's connections and, unless `keep`, removes its lab. */
+export async function endBenchLab({ east, west }, dir, keep) {
+  await Promise.all([east.close(), west.close()]);
+  if (keep) return;
+  log('lab down --purge (pass --keep to reuse the estate)');
+  execFileSync(process.execPath, [join(root, 'bin', 'failover.js'), 'lab', 'down', '--purge', '--dir', dir], { stdio: 'inherit' });
+}
 
 export async function until(what, timeoutMs, probe) {
   const end = Date.now() + timeoutMs;

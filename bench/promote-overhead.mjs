@@ -18,7 +18,6 @@
  *
  * --keep leaves the bench lab running (the next run reuses its estate).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -26,35 +25,14 @@ import { parse as parseYaml } from 'yaml';
 
 const root = join(import.meta.dirname, '..');
 const dist = (p) => join(root, 'dist', p);
-const { labConnections } = await import(dist('lab/lab.js'));
-const { readLabSecrets } = await import(dist('lab/secrets.js'));
-const { labPaths } = await import(dist('lab/labConfig.js'));
 const { createAcls } = await import(dist('kafka/acls.js'));
-const { GROUPS, PARTITIONS, TOPICS, buildEstate, log } = await import('./estate.mjs');
+const { GROUPS, PARTITIONS, TOPICS, buildEstate, endBenchLab, failover, log, secureBenchLab } = await import('./estate.mjs');
 
 const keep = process.argv.includes('--keep');
 const DIR = join(root, '.lab-bench-promote');
 const PORTS = { east: 18792, west: 28792 };
-function failover(argv, env = {}) {
-  return spawnSync(process.execPath, [join(root, 'bin', 'failover.js'), ...argv], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', ...env },
-    maxBuffer: 256 * 1024 * 1024,
-  });
-}
-
-
-log(`lab up --secure in ${DIR}`);
-const up = spawnSync(
-  process.execPath,
-  [join(root, 'bin', 'failover.js'), 'lab', 'up', '--secure', '--dir', DIR, '--east-port', String(PORTS.east), '--west-port', String(PORTS.west), '--topics', '/bench-.*/', '--groups', '/bench-.*/'],
-  { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NO_COLOR: '1' } },
-);
-if (up.status !== 0) process.exit(up.status ?? 1);
-const password = readLabSecrets(labPaths(DIR).secrets).admin;
-
-const { east, west } = labConnections(DIR, 30_000);
+const lab = secureBenchLab(DIR, PORTS);
+const { east, west, password } = lab;
 try {
   // The estate, reused when a --keep run built it. orders-svc, the workload's
   // producer, may write its topics: the fence is what stops it.
@@ -203,9 +181,5 @@ actions:
   log(`revert exited ${rv.status} in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
   if (rv.status !== 0) process.stderr.write(rv.stderr);
 } finally {
-  await Promise.all([east.close(), west.close()]);
-  if (!keep) {
-    log('lab down --purge (pass --keep to reuse the estate)');
-    execFileSync(process.execPath, [join(root, 'bin', 'failover.js'), 'lab', 'down', '--purge', '--dir', DIR], { stdio: 'inherit' });
-  }
+  await endBenchLab(lab, DIR, keep);
 }
