@@ -34,6 +34,8 @@ export interface Readiness {
   required: GateName[];
   /** required gates that scored 0 */
   blockedBy: GateName[];
+  /** what the pair's state says is unsafe now (a pending fence on a cluster that answers, a conflict) */
+  dangers?: string[];
   statement: string;
 }
 
@@ -52,16 +54,18 @@ export interface CheckResult {
  * Ready when none of the readiness gates (and none of the gates asked for
  * by name, cost aside) scores 0. Gates not run do not count either way.
  */
-export function readinessOf(gates: readonly GateResult[], asked?: readonly GateName[]): Readiness {
+export function readinessOf(gates: readonly GateResult[], asked?: readonly GateName[], hazards: readonly { severity: string; text: string }[] = []): Readiness {
   const required = orderGates([...READINESS_GATES, ...(asked ?? []).filter((g) => (BLOCKING_GATE_NAMES as readonly string[]).includes(g))]);
   const run = gates.filter((g) => required.includes(g.gate));
   const blockedBy = run.filter((g) => g.score === 0).map((g) => g.gate);
-  const ready = blockedBy.length === 0;
+  // The pair's own state can make it unsafe whatever the gates say: a returned primary that is not fenced.
+  const dangers = hazards.filter((h) => h.severity === 'fail').map((h) => h.text);
+  const ready = blockedBy.length === 0 && dangers.length === 0;
   const rule = `${required.join(', ')} must not score 0`;
   const statement = ready
     ? `ready: ${rule}, and ${run.length === required.length ? 'none does' : `none of those checked (${run.map((g) => g.gate).join(', ') || 'none'}) does`}`
-    : `not ready: ${rule}; ${blockedBy.map((g) => `${g} scores 0 (${gates.find((x) => x.gate === g)?.keyFinding})`).join('; ')}`;
-  return { ready, required, blockedBy, statement };
+    : `not ready: ${[...(blockedBy.length ? [`${rule}; ${blockedBy.map((g) => `${g} scores 0 (${gates.find((x) => x.gate === g)?.keyFinding})`).join('; ')}`] : []), ...dangers].join('; ')}`;
+  return { ready, required, blockedBy, ...(dangers.length ? { dangers } : {}), statement };
 }
 
 export interface CheckOptions {
@@ -72,7 +76,7 @@ export interface CheckOptions {
   connections: Readonly<Record<string, KafkaConnection>>;
   /** gates to run (default: all) */
   gates?: readonly GateName[];
-  phase?: { phase?: Phase; roles?: RolesInForce };
+  phase?: { phase?: Phase; roles?: RolesInForce; expectedDown?: readonly string[] };
   transcriptsDir?: string;
   now?: () => number;
 }
@@ -114,7 +118,7 @@ export async function checkRunbook(opts: CheckOptions): Promise<{ result: CheckR
     phase: ctx.phase,
     clusters: [clusterSummary(ctx, 'primary'), clusterSummary(ctx, 'secondary')],
     gates,
-    readiness: readinessOf(gates, opts.gates),
+    readiness: readinessOf(gates, opts.gates, ctx.phase.hazards),
   };
   return { result, context: ctx };
 }

@@ -52,6 +52,9 @@ export const clusterSpec = z
       .min(1, { error: expecting('no bootstrap servers', 'at least one host:port') })
       .meta({ description: 'bootstrap servers, host:port' }),
     auth: auth.optional(),
+    clusterId: text(
+      "the cluster's id (`kafka-cluster cluster-id`); optional: failover reads it live, and checks it against this when given. Declare it so that the pair's state can be found while this cluster is down",
+    ).optional(),
     region: text('the region the cluster runs in, e.g. us-east-1; checked against policy.allowedRegions').optional(),
     labels: z
       .record(z.string(), z.string())
