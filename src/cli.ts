@@ -104,6 +104,7 @@ export function buildProgram(): Command {
     declareDown?: string[];
     declareReason?: string;
     transcript?: string;
+    wait?: string;
     transcripts: string;
     json?: boolean;
   };
@@ -121,6 +122,7 @@ export function buildProgram(): Command {
         declareDown: opts.declareDown ?? [],
         ...(opts.declareReason !== undefined ? { declareReason: opts.declareReason } : {}),
         ...(opts.transcript ? { transcript: opts.transcript } : {}),
+        ...(opts.wait ? { wait: opts.wait } : {}),
         transcripts: opts.transcripts,
         json: Boolean(opts.json),
         cwd: process.cwd(),
@@ -160,7 +162,10 @@ export function buildProgram(): Command {
     '',
   ).action((runbook: string, opts: ActionCliOptions) => runAction(runbook, 'abort', opts));
   actionOptions(
-    program.command('fence').description('apply the fences the pair records as pending (a fence-writes whose cluster did not answer), now that the cluster is back'),
+    program
+      .command('fence')
+      .description('apply the fences the pair records as pending (a fence-writes whose cluster did not answer), now that the cluster is back')
+      .option('--wait <duration>', "keep trying a cluster that does not answer yet (its brokers, or its controllers when the runbook names them) this long, e.g. while it restarts"),
     '',
   ).action((runbook: string, opts: ActionCliOptions) => runAction(runbook, 'fence', opts));
   program

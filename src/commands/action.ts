@@ -3,6 +3,7 @@ import { runAction } from '../engine/run.js';
 import type { ActionHooks } from '../engine/types.js';
 import { ExitCode, FailoverError, type ExitCodeValue } from '../errors.js';
 import { BLOCKING_GATE_NAMES, type GateName } from '../runbook/gates.js';
+import { parseDuration } from '../runbook/duration.js';
 import { loadRunbookOrThrow } from '../runbook/load.js';
 import type { EngineAction } from '../engine/program.js';
 import { askConfirm, askTyped, canPrompt, requirePromptOrYes, type PromptStreams } from '../ui/prompts.js';
@@ -25,6 +26,8 @@ export interface ActionOptions {
   declareReason?: string;
   /** abort: the stuck run's transcript */
   transcript?: string;
+  /** fence: keep trying a silent cluster this long */
+  wait?: string;
   json?: boolean;
   cwd: string;
   argv?: string[];
@@ -32,6 +35,12 @@ export interface ActionOptions {
   /** tests drive the prompt through these */
   streams?: PromptStreams;
   signal?: AbortSignal;
+}
+
+function parseWait(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new FailoverError(`--wait ${text}: not a duration`, { hint: 'a number and a unit: 500ms, 30s, 5m, 1h' });
+  return ms;
 }
 
 /** --declare-down CLUSTER (repeatable) with one --declare-reason for them. */
@@ -106,6 +115,7 @@ export async function actionCommand(opts: ActionOptions): Promise<ExitCodeValue>
         overrides,
         ...(declaredDown.length ? { declaredDown } : {}),
         ...(opts.transcript ? { abortTranscript: resolve(opts.cwd, opts.transcript) } : {}),
+        ...(opts.wait ? { waitMs: parseWait(opts.wait) } : {}),
         argv: opts.argv ?? [],
         env,
         signal: interrupt.signal,

@@ -44,10 +44,22 @@ export interface ActionRunOutcome {
   exitCode: number;
   summary: string;
   transcript?: string;
+  /** nothing was there to do (a `fence` with no fence pending) */
+  noop?: boolean;
 }
 
-/** Runs an action of the runbook to its end, non-interactively (the drill's own confirmation covers it). */
-export type ActionRunner = (action: string, onStep: (e: ActionStepEvent) => void) => Promise<ActionRunOutcome>;
+/**
+ * Runs an action of the runbook to its end, non-interactively (the drill's
+ * own confirmation covers it). `declaredDown`: the cluster the drill's
+ * fault took down, declared for the action if it does not answer (`ifSilent`);
+ * `knownIds`: the clusters' ids, learnt before the fault, so that the pair's
+ * state is found with one of them down.
+ */
+export type ActionRunner = (
+  action: string,
+  onStep: (e: ActionStepEvent) => void,
+  context?: { declaredDown?: { cluster: string; reason: string; ifSilent?: boolean }[]; knownIds?: Record<string, string>; waitMs?: number },
+) => Promise<ActionRunOutcome>;
 
 export interface DrillOptions {
   loaded: LoadedRunbook;
@@ -208,19 +220,31 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
     return r;
   };
 
-  const runAction = async (action: string): Promise<DrillActionRun> => {
+  const knownIds = Object.fromEntries(Object.entries(clusterIds).map(([id, name]) => [name, id]));
+  const runAction = async (action: string, faulted = false, waitMs?: number): Promise<DrillActionRun> => {
     const p = phase(action);
     writer.append({ type: 'note', text: `${action} starts through the engine`, data: { action } });
     const run: DrillActionRun = { action, outcome: 'failed', exitCode: 1, summary: '', at: p.at, ms: 0, steps: [] };
     actions.push(run);
     try {
-      const r = await opts.runAction(action, (e) => {
-        const at = log.time();
-        run.steps.push({ ...e, at });
-        if (e.status !== 'planned') log.mark('step', `${action} ${e.index + 1}. ${e.step} ${e.status}`, undefined, at);
-        progress(`  ${action} ${e.index + 1}. ${e.step}: ${e.status}${e.summary ? ` (${e.summary})` : ''}`);
-      });
+      const declaredDown = faulted ? [{ cluster: primary, reason: `drill ${opts.scenario}: the drill injected ${scenario.kind} on ${primary}`, ifSilent: true }] : [];
+      const r = await opts.runAction(
+        action,
+        (e) => {
+          const at = log.time();
+          run.steps.push({ ...e, at });
+          if (e.status !== 'planned') log.mark('step', `${action} ${e.index + 1}. ${e.step} ${e.status}`, undefined, at);
+          progress(`  ${action} ${e.index + 1}. ${e.step}: ${e.status}${e.summary ? ` (${e.summary})` : ''}`);
+        },
+        { declaredDown, knownIds, ...(waitMs === undefined ? {} : { waitMs }) },
+      );
       Object.assign(run, { outcome: r.outcome, exitCode: r.exitCode, summary: r.summary, ...(r.transcript ? { transcript: r.transcript } : {}) });
+      if (r.noop) {
+        // Nothing to do (no fence pending): the drill's record keeps no trace of a phase that did not happen.
+        phases.splice(phases.indexOf(p), 1);
+        actions.splice(actions.indexOf(run), 1);
+        return run;
+      }
     } catch (e) {
       run.summary = errorMessage(e);
     }
@@ -272,6 +296,13 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
     if (!r.ok) problem ??= `the recover command failed (${r.timedOut ? 'timed out' : `exit ${r.exitCode}`}): ${r.argv.join(' ')}`;
   };
 
+  // While the primary comes back, a fence the promote could only record as pending is applied the moment its controllers
+  // (or brokers) answer, so that it is in force before the returning broker serves a stale client.
+  const fenceWhileRecovering = async () => {
+    const run = await runAction('fence', true, opts.recoverTimeoutMs ?? 300_000);
+    if (run.outcome !== 'ok') throw new Error(`applying the pending fence failed (${run.outcome}): ${run.summary}`);
+  };
+
   let completed = false;
   try {
     const warm = phase('probe', `${probeSpec.ratePerSecond} events/s on ${probeSpec.topic}, group ${probeSpec.group}`);
@@ -292,7 +323,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
       end(p, true);
     }
 
-    const act = await runAction(scenario.action);
+    const act = await runAction(scenario.action, Boolean(scenario.fault));
     if (act.outcome !== 'ok') throw new Error(`${scenario.action} did not succeed (${act.outcome}): ${act.summary}`);
     // The switch's loss: the secondary as it stands, before any repair of the primary.
     await sleep(1000);
@@ -300,7 +331,8 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
     await writeProbeRecords();
 
     if (opts.revert) {
-      await recover();
+      const [rec, fence] = await Promise.allSettled([recover(), fenceWhileRecovering()]);
+      for (const r of [rec, fence]) if (r.status === 'rejected') throw r.reason;
       const dwell = scenario.dwell > 0 ? scenario.dwell : (opts.revertDwellMs ?? 5000);
       const p = phase('dwell', `promoted for ${dwell} ms before the revert`);
       await sleep(dwell);

@@ -1,5 +1,6 @@
 import { errorMessage } from '../errors.js';
-import { connectionOptions } from '../gates/connections.js';
+import { connectionOptions, controllerEndpoint } from '../gates/connections.js';
+import { createAclsOnControllers } from '../kafka/controllerAdmin.js';
 import type { Phase, RolesInForce } from '../gates/types.js';
 import { describeCluster } from '../kafka/clusterInfo.js';
 import { KafkaConnection } from '../kafka/connection.js';
@@ -75,6 +76,17 @@ export function buildStepContext(p: ContextParts): StepContext {
         return (await describeCluster(p.connections.get(c))).clusterId;
       } catch {
         return undefined;
+      }
+    },
+    aclsViaControllers: async (cluster, acls) => {
+      const spec = rb.clusters[cluster];
+      const ep = spec ? controllerEndpoint(cluster, spec) : undefined;
+      if (!ep) return undefined;
+      try {
+        await createAclsOnControllers(ep, acls);
+        return { ok: true, via: ep.bootstrap.join(',') };
+      } catch (e) {
+        return { ok: false, error: errorMessage(e) };
       }
     },
     clusterIdAt: async (bootstrap, like) => {

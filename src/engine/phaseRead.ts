@@ -15,6 +15,8 @@ export interface PairPhase {
   unreachable: string[];
   /** what must be put right before the pair can be trusted: a pending fence on a cluster that answers, copies that disagree */
   hazards: { severity: 'fail' | 'warn'; text: string }[];
+  /** clusters whose fence this runbook recorded as pending */
+  pendingFences: string[];
 }
 
 /**
@@ -31,7 +33,8 @@ export async function readPairPhase(runbook: Runbook, connections?: RunbookConne
     const hazards = pairHazards(view, runbookFile).map((text) => ({ severity: /NOT fenced|disagree|cannot be located|^the pair is .* by runbook/.test(text) ? ('fail' as const) : ('warn' as const), text }));
     // Another runbook's unfinished action holds the pair: this runbook's workload is still where its own roles say.
     const phase = view.heldByRunbook ? 'steady' : view.phase.phase;
-    return { phase, roles: view.roles, recorded: view.recorded, unreachable: view.clusters.filter((c) => !c.reachable).map((c) => c.cluster), hazards };
+    const pendingFences = Object.entries(view.fences).flatMap(([c, f]) => (f.pending ? [c] : []));
+    return { phase, roles: view.roles, recorded: view.recorded, unreachable: view.clusters.filter((c) => !c.reachable).map((c) => c.cluster), hazards, pendingFences };
   } finally {
     await store.close();
     if (!connections && conns instanceof RunbookConnections) await conns.close();

@@ -89,7 +89,7 @@ export async function planAction(req: ActionRequest, hooks: Pick<ActionHooks, 'g
       req.action === 'abort'
         ? await abortProgram(view, req.loaded.file, req.abortTranscript)
         : req.action === 'fence'
-          ? fenceProgram(req.loaded, view)
+          ? fenceProgram(req.loaded, view, req.waitMs)
           : runbookProgram(req.loaded, req.action, view.roles);
     const ctx = buildStepContext({
       loaded: req.loaded,

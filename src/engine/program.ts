@@ -85,14 +85,14 @@ export function runbookProgram(loaded: LoadedRunbook, action: ActionName, roles:
 }
 
 /** `failover fence`: one fence-writes per cluster whose fence is pending; refuses when none is. */
-export function fenceProgram(loaded: LoadedRunbook, view: PairView): ActionProgram {
+export function fenceProgram(loaded: LoadedRunbook, view: PairView, waitMs?: number): ActionProgram {
   const pending = Object.entries(view.fences).filter(([, f]) => f.pending).map(([c]) => c).sort();
   if (pending.length === 0) {
     throw new FailoverError(`no fence is pending for ${loaded.runbook.name}: nothing to apply`, { exitCode: ExitCode.usage, hint: `\`failover status ${loaded.file}\` shows the fences the pair records` });
   }
   return {
     action: 'fence',
-    steps: pending.map((cluster, index) => ({ index, type: 'fence-writes', label: 'fence-writes', params: { cluster }, module: stepModule('fence-writes') })),
+    steps: pending.map((cluster, index) => ({ index, type: 'fence-writes', label: 'fence-writes', params: { cluster, ...(waitMs === undefined ? {} : { wait: waitMs }) }, module: stepModule('fence-writes') })),
     requires: [],
     start: view.phase.phase,
     target: view.phase.phase,

@@ -140,6 +140,7 @@ class ActionRun {
       const reach = view.identity.reach[d.cluster];
       if (!reach) throw new RunEnd('failed', ExitCode.usage, `--declare-down ${d.cluster}: not a cluster of this pair`, `one of ${view.identity.clusters.join(', ')}`);
       if (reach.ok) {
+        if (d.ifSilent) continue;
         throw new RunEnd('failed', ExitCode.usage, `--declare-down ${d.cluster}: ${d.cluster} answers (cluster id ${reach.clusterId}); it is not down`, `drop --declare-down ${d.cluster}; the action takes its lock like any other`);
       }
       if (d.reason.trim() === '') throw new RunEnd('failed', ExitCode.usage, `--declare-down ${d.cluster} needs --declare-reason "..."`, 'say why the cluster is down; the transcript and the clusters record it');
@@ -166,7 +167,7 @@ class ActionRun {
     const recorded = (this.progress?.started as { program?: ProgramRecord } | undefined)?.program;
     if (recorded) return programFromRecord(recorded);
     if (this.req.action === 'abort') return abortProgram(view, this.req.loaded.file, this.req.abortTranscript);
-    if (this.req.action === 'fence') return fenceProgram(this.req.loaded, view);
+    if (this.req.action === 'fence') return fenceProgram(this.req.loaded, view, this.req.waitMs);
     return runbookProgram(this.req.loaded, this.req.action, view.roles);
   }
 
@@ -444,7 +445,8 @@ class ActionRun {
 
   private async leavePhase(): Promise<void> {
     const p = this.program.phases;
-    if (p) await this.setPhase(p.to, p.toRoles ?? this.program.roles);
+    // The roles as the steps left them (continue-forward's set-roles), unless the program restores others (abort).
+    if (p) await this.setPhase(p.to, p.toRoles ?? (await this.store!.current()).roles);
   }
 
   /** Announced in the transcript, then written on the clusters with the chain head that pins the transcript so far. */

@@ -28,10 +28,12 @@ export interface ActionRequest {
   env?: NodeJS.ProcessEnv;
   /** aborted on Ctrl-C: the action stops at the next safe point with a resumable transcript */
   signal?: AbortSignal;
-  /** clusters the operator declares down, with why: the action runs without their lock */
-  declaredDown?: { cluster: string; reason: string }[];
+  /** clusters the operator declares down, with why: the action runs without their lock. `ifSilent`: only if it does not answer (a drill's fault) */
+  declaredDown?: { cluster: string; reason: string; ifSilent?: boolean }[];
   /** abort: the stuck run's transcript, when it is not where the pair's record says */
   abortTranscript?: string;
+  /** fence: keep trying a cluster that does not answer this long (it is coming back) */
+  waitMs?: number;
   /** cluster ids the caller learnt while the clusters answered (a drill, before its fault): how the pair is found when one is down */
   knownIds?: Record<string, string>;
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { FailoverError, errorMessage } from '../errors.js';
 import { KafkaConnection, type ClusterAuth, type ConnectionOptions } from '../kafka/connection.js';
+import type { ControllerEndpoint } from '../kafka/controllerAdmin.js';
 import type { ClusterSpec, Runbook } from '../runbook/schema.js';
 
 /**
@@ -16,6 +17,14 @@ export function connectionOptions(name: string, spec: ClusterSpec, bootstrap: st
     clientId: spec.clientId,
     ...(spec.auth ? { auth: clusterAuth(name, spec.auth) } : {}),
   };
+}
+
+/** Where and how to reach a cluster's KRaft controllers (KIP-919), when the runbook names them. */
+export function controllerEndpoint(name: string, spec: ClusterSpec): ControllerEndpoint | undefined {
+  const c = spec.controllers;
+  if (!c) return undefined;
+  const auth = c.auth ?? spec.auth;
+  return { bootstrap: c.bootstrap, timeoutMs: spec.timeouts.requestTimeout, clientId: spec.clientId, ...(auth ? { auth: clusterAuth(name, auth) } : {}) };
 }
 
 function clusterAuth(name: string, auth: NonNullable<ClusterSpec['auth']>): ClusterAuth {

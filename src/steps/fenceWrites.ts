@@ -8,7 +8,7 @@ import { resolveCluster } from './clusterRef.js';
 import type { Evidence, OutcomeBase, PendingFenceSpec, PlanBase, StepContext, StepModule } from './types.js';
 import { producedTopics } from './workload.js';
 
-type Ctx = Pick<StepContext, 'runbook' | 'roles' | 'connection' | 'records' | 'reachable' | 'env' | 'sleep' | 'now'>;
+type Ctx = Pick<StepContext, 'runbook' | 'roles' | 'connection' | 'records' | 'reachable' | 'aclsViaControllers' | 'progress' | 'env' | 'sleep' | 'now'>;
 
 export interface FencePlan extends PlanBase {
   cluster: string;
@@ -18,6 +18,8 @@ export interface FencePlan extends PlanBase {
   existing: Acl[];
   /** the cluster could not be reached when planned: the fence is recorded as pending, and applied when it answers */
   unreachable?: string;
+  /** how long apply keeps trying a cluster that does not answer */
+  waitMs?: number;
 }
 
 export interface FenceOutcome extends OutcomeBase {
@@ -26,6 +28,8 @@ export interface FenceOutcome extends OutcomeBase {
   inForce?: Acl[];
   /** set when the cluster still did not answer: the fence is pending on the clusters' records */
   pending?: PendingFenceSpec;
+  /** the brokers did not answer, and the fence went to the controller quorum (these addresses) */
+  viaControllers?: string;
 }
 
 /** ACLs propagate from the controller to every broker's authorizer: a read right after the create may not show them yet. */
@@ -69,7 +73,7 @@ export const fenceWrites: StepModule<'fence-writes', FencePlan, FenceOutcome, Ct
   async plan(ctx, params) {
     const cluster = resolveCluster(ctx, params.cluster);
     const producers = ctx.runbook.workload.producers;
-    const base = { cluster, acls: [] as Acl[], existing: [] as Acl[] };
+    const base = { cluster, acls: [] as Acl[], existing: [] as Acl[], ...(params.wait === undefined ? {} : { waitMs: params.wait }) };
     if (producers.length === 0) {
       return { ...base, summary: `nothing to fence on ${cluster}: the workload names no producer principals`, details: [], noop: true };
     }
@@ -78,7 +82,7 @@ export const fenceWrites: StepModule<'fence-writes', FencePlan, FenceOutcome, Ct
       return {
         ...base,
         unreachable: live.error,
-        summary: `${cluster} does not answer: the fence is recorded as pending, and must be applied the moment ${cluster} returns`,
+        summary: `${cluster} does not answer: ${ctx.runbook.clusters[cluster]?.controllers ? `the fence goes to its controllers if they answer, else it` : 'the fence'} is recorded as pending, and must be applied the moment ${cluster} returns`,
         details: [`pending: deny ${producers.join(', ')} WRITE on ${ctx.runbook.workload.topics.join(', ')} of ${cluster}`],
       };
     }
@@ -101,31 +105,29 @@ export const fenceWrites: StepModule<'fence-writes', FencePlan, FenceOutcome, Ct
 
   async apply(ctx, plan) {
     if (ctx.runbook.workload.producers.length === 0) return { created: 0, summary: 'nothing to create' };
-    const conn = ctx.connection(plan.cluster);
-    // Whatever the plan saw: a cluster that was down may be back, one that answered may be gone.
-    const reach = await ctx.reachable(plan.cluster);
-    const live = reach.ok ? await liveFence(ctx, conn) : { error: reach.error };
-    if ('error' in live) {
-      const pending = pendingSpec(ctx, `${plan.cluster} did not answer: ${live.error}`);
-      await ctx.records.recordFence(plan.cluster, (await ctx.records.fence(plan.cluster)) ?? [], pending);
-      return { created: 0, pending, summary: `${plan.cluster} does not answer; the fence is pending on the pair's records` };
+    const until = ctx.now() + (plan.waitMs ?? 0);
+    for (let round = 0; ; round++) {
+      // Whatever the plan saw: a cluster that was down may be back, one that answered may be gone.
+      const reach = await ctx.reachable(plan.cluster);
+      const live = reach.ok ? await liveFence(ctx, ctx.connection(plan.cluster)) : { error: reach.error };
+      if (!('error' in live)) return fenceLive(ctx, plan, live);
+      const viaQuorum = await fenceThroughControllers(ctx, plan.cluster);
+      if (viaQuorum) return viaQuorum;
+      if (ctx.now() >= until) {
+        const pending = pendingSpec(ctx, `${plan.cluster} did not answer: ${live.error}`);
+        await ctx.records.recordFence(plan.cluster, (await ctx.records.fence(plan.cluster)) ?? [], pending);
+        return { created: 0, pending, summary: `${plan.cluster} does not answer; the fence is pending on the pair's records` };
+      }
+      if (round % 10 === 0) ctx.progress({ message: `${plan.cluster} does not answer yet (${live.error}); trying its brokers${ctx.runbook.clusters[plan.cluster]?.controllers ? ' and controllers' : ''} again` });
+      await ctx.sleep(500);
     }
-    const read = live.read;
-    if (!read.ok) throw new Error(read.noAuthorizer ? `${plan.cluster} has no authorizer; a DENY ACL would not stop the producers` : `cannot read the ACLs of ${plan.cluster}: ${read.error}`);
-    const prior = (await ctx.records.fence(plan.cluster)) ?? [];
-    const mine = new Set(prior.map(aclKey));
-    // What the plan meant to create, plus what it could not know (it planned a pending fence), minus what exists and is not ours.
-    const create = live.wanted.filter((a) => !read.keys.has(aclKey(a)) || mine.has(aclKey(a)));
-    // Recorded first: if failover dies between the two, unfence still knows what may exist.
-    await ctx.records.recordFence(plan.cluster, [...prior, ...create.filter((a) => !mine.has(aclKey(a)))]);
-    const fresh = create.filter((a) => !read.keys.has(aclKey(a)));
-    await createAcls(conn, fresh);
-    crashPoint('fence-writes:after-create', ctx.env);
-    return { created: fresh.length, inForce: live.wanted, summary: `created ${fresh.length} DENY WRITE ACL(s) on ${plan.cluster}` };
   },
 
   async verify(ctx, plan, outcome) {
     const reach = await ctx.reachable(plan.cluster);
+    if (!reach.ok && outcome?.viaControllers && !(await ctx.records.pendingFence(plan.cluster))) {
+      return { check: 'fence-writes', status: 'pass', finding: `${outcome.inForce?.length ?? 0} DENY WRITE ACL(s) committed by ${plan.cluster}'s controllers (${outcome.viaControllers}); its brokers load them before they serve`, data: { viaControllers: outcome.viaControllers } };
+    }
     if (!reach.ok) {
       const pending = await ctx.records.pendingFence(plan.cluster);
       if (pending) return { check: 'fence-writes', status: 'warn', finding: `the fence of ${plan.cluster} is pending: ${plan.cluster} does not answer (${reach.error}); apply it the moment it returns (failover fence)`, data: { pending } };
@@ -176,6 +178,42 @@ export const fenceWrites: StepModule<'fence-writes', FencePlan, FenceOutcome, Ct
     },
   },
 };
+
+/** The brokers answer: create what the fence needs on them, recorded first. */
+async function fenceLive(ctx: Ctx, plan: FencePlan, live: { read: AclRead; wanted: Acl[] }): Promise<FenceOutcome> {
+  const read = live.read;
+  if (!read.ok) throw new Error(read.noAuthorizer ? `${plan.cluster} has no authorizer; a DENY ACL would not stop the producers` : `cannot read the ACLs of ${plan.cluster}: ${read.error}`);
+  const prior = (await ctx.records.fence(plan.cluster)) ?? [];
+  const mine = new Set(prior.map(aclKey));
+  // What the plan meant to create, plus what it could not know (it planned a pending fence), minus what exists and is not ours.
+  const create = live.wanted.filter((a) => !read.keys.has(aclKey(a)) || mine.has(aclKey(a)));
+  // Recorded first: if failover dies between the two, unfence still knows what may exist.
+  await ctx.records.recordFence(plan.cluster, [...prior, ...create.filter((a) => !mine.has(aclKey(a)))]);
+  const fresh = create.filter((a) => !read.keys.has(aclKey(a)));
+  await createAcls(ctx.connection(plan.cluster), fresh);
+  crashPoint('fence-writes:after-create', ctx.env);
+  return { created: fresh.length, inForce: live.wanted, summary: `created ${fresh.length} DENY WRITE ACL(s) on ${plan.cluster}` };
+}
+
+/**
+ * The brokers do not answer, and the runbook names the cluster's
+ * controllers: the fence goes to the quorum, where a broker that comes back
+ * loads it before it serves a client. Only literal topics can be fenced
+ * there (the controllers list no topics to match a /regex/ against).
+ */
+async function fenceThroughControllers(ctx: Ctx, cluster: string): Promise<FenceOutcome | undefined> {
+  if (!ctx.runbook.clusters[cluster]?.controllers) return undefined;
+  if (ctx.runbook.workload.topics.some((t) => t.startsWith('/'))) return undefined;
+  const wanted = ctx.runbook.workload.producers.flatMap((p) => producedTopics(ctx.runbook, []).map((t) => fenceAcl(p, t)));
+  const prior = (await ctx.records.fence(cluster)) ?? [];
+  const mine = new Set(prior.map(aclKey));
+  await ctx.records.recordFence(cluster, [...prior, ...wanted.filter((a) => !mine.has(aclKey(a)))], (await ctx.records.pendingFence(cluster)) ?? pendingSpec(ctx, `${cluster}'s brokers did not answer; written to its controllers`));
+  const r = await ctx.aclsViaControllers(cluster, wanted);
+  if (!r?.ok) return undefined;
+  // In the quorum's log now: no longer pending, whatever the brokers do.
+  await ctx.records.recordFence(cluster, [...prior, ...wanted.filter((a) => !mine.has(aclKey(a)))]);
+  return { created: wanted.length, inForce: wanted, viaControllers: r.via, summary: `${cluster}'s brokers do not answer: wrote ${wanted.length} DENY WRITE ACL(s) to its controllers (${r.via})` };
+}
 
 /** Polls until every ACL is in force (or the window ends): the verify of a fence. */
 async function verifyInForce(ctx: Ctx, cluster: string, wanted: Acl[], wasPending: boolean): Promise<Evidence> {

@@ -138,6 +138,8 @@ export interface StepContext {
   /** the cluster id behind an address (the routing alias), asked with `like`'s auth; and a runbook cluster's own id */
   clusterIdAt(bootstrap: string[], like: string): Promise<{ clusterId?: string; error?: string }>;
   clusterId(cluster: string): Promise<string | undefined>;
+  /** writes ACLs through the cluster's KRaft controllers (KIP-919); undefined when the runbook names none */
+  aclsViaControllers(cluster: string, acls: readonly Acl[]): Promise<{ ok: true; via: string } | { ok: false; error: string } | undefined>;
   connection(cluster: string): KafkaConnection;
   records: PairRecords;
   gates: GateRunner;
