@@ -111,7 +111,8 @@ export function measureStale(input: { stale: ProbeLog; switches: readonly RouteS
   for (const read of input.reads) {
     if (!read.stale) continue;
     const present = new Uint8Array(n);
-    for (const rec of read.stale.records) if (rec.event >= 0 && rec.event < n) present[rec.event] = 1;
+    // A typed array ignores an index out of its range: a record of an event this log never made marks nothing.
+    for (const rec of read.stale.records) present[rec.event] = 1;
     for (let i = 0; i < n; i++) if (log.isAcked(i) && log.ackAt[i]! < read.at && present[i] === 0) lostFlags[i] = 1;
   }
 

@@ -114,6 +114,13 @@ describe('writes to the demoted cluster', () => {
     expect(m.lostEvents).not.toContain(late);
   });
 
+  it('an event acknowledged at the very moment a read began is not judged by it', () => {
+    const stale = newLog().staleLog();
+    staleWrite(stale, 997, { ackBy: 'east' }); // acked at 1000
+    staleWrite(stale, 996, { ackBy: 'east' }); // acked at 999
+    expect(measureStale({ stale, switches: [], reads: [read('west', 1000, [])], receipts: 0 }).lostEvents).toEqual([1]);
+  });
+
   it('loss is the union over the reads, an event present in one and absent from another that judges it is lost', () => {
     const stale = newLog().staleLog();
     const a = staleWrite(stale, 100, { ackBy: 'east' });
@@ -131,6 +138,16 @@ describe('writes to the demoted cluster', () => {
     expect(m.lost).toBe(12);
     expect(m.lostEvents).toEqual([0, 1, 2, 3, 4]);
     expect(measureStale({ stale, switches: [promote], reads: [], receipts: 0 }).writesToDemotedEvents).toHaveLength(12);
+  });
+
+  it('keeps the first 100 by default', () => {
+    const stale = newLog().staleLog();
+    for (let k = 0; k < 101; k++) staleWrite(stale, 1100 + k, { ackBy: 'east' });
+    const m = measureStale({ stale, switches: [promote], reads: [read('west', 5000, [])], receipts: 0 });
+    expect(m.writesToDemoted).toBe(101);
+    expect(m.writesToDemotedEvents).toHaveLength(100);
+    expect(m.writesToDemotedEvents[99]).toBe(99);
+    expect(m.lostEvents).toHaveLength(100);
   });
 });
 
@@ -244,6 +261,14 @@ describe('the stale client\'s settings', () => {
     expect(own.topic).toBe('orders');
     expect(own.client.auth).toEqual({ sasl: { mechanism: 'plain', username: 'orders-svc', password: 'x' }, tls: true });
     expect(staleClientFor(rb, { ...spec, staleRatePerSecond: 0 })).toBeUndefined();
+  });
+
+  it('carries the home primary\'s auth as it is: SASL alone, TLS alone, or none', () => {
+    const on = (auth: object | undefined) => staleClientFor({ ...rb, clusters: { ...rb.clusters, east: { ...rb.clusters.east!, auth } } } as ProbeRunbook, spec)!.client;
+    expect(on({ sasl: { mechanism: 'plain', username: 'u', password: 'p' } }).auth).toEqual({ sasl: { mechanism: 'plain', username: 'u', password: 'p' } });
+    expect(on({ tls: true }).auth).toEqual({ tls: true });
+    expect('auth' in on(undefined)).toBe(false);
+    expect(staleClientFor({ ...rb, clusters: { ...rb.clusters, east: { ...rb.clusters.east!, auth: undefined } } } as ProbeRunbook, { ...spec, staleSasl: { mechanism: 'plain', username: 's', password: 'x' } })!.client.auth).toEqual({ sasl: { mechanism: 'plain', username: 's', password: 'x' } });
   });
 
   it('on a pair that fences, says why a fence would not stop it', () => {
