@@ -1,4 +1,5 @@
 import type { ProbeLog } from './probeLog.js';
+import { measureStale, type RouteSwitch, type StaleMeasurement } from './writesToDemoted.js';
 
 /**
  * The drill's outcome, computed from the probe's own records and from
@@ -23,7 +24,10 @@ import type { ProbeLog } from './probeLog.js';
  *   lower than one already received for that key;
  * - failed but stored: sends that failed for the probe (a timeout against a
  *   hung broker) and were stored all the same; they surface late, usually
- *   as reorderings.
+ *   as reorderings;
+ * - writes to the demoted cluster, and the stale client's own loss: see
+ *   writesToDemoted.ts. The stale client's events are in a log of their
+ *   own, so none of the figures above counts them.
  */
 
 export interface ReadRecord {
@@ -42,6 +46,8 @@ export interface SurvivorRead {
   at: number;
   topics: string[];
   records: ReadRecord[];
+  /** the stale client's records found by the same read (`event` is its n), when the drill ran one */
+  stale?: { topics: string[]; records: ReadRecord[] };
 }
 
 export interface Gap {
@@ -83,6 +89,10 @@ export interface Measurement {
   /** undefined when no read of a cluster the consumer moved to was made */
   predictedReplay: number | undefined;
   reorderings: number;
+  /** the stale client's events acknowledged by a demoted cluster after the switch; 0 when it did not run */
+  writesToDemoted: number;
+  /** the stale client, when the drill ran one */
+  stale?: StaleMeasurement;
   window: { from: number; to: number };
 }
 
@@ -93,6 +103,8 @@ export interface MeasureInput {
   endAt: number;
   /** gaps to keep for the report */
   topGaps?: number;
+  /** the route switches of the drill's actions (the 'switch' markers) */
+  switches?: RouteSwitch[];
 }
 
 function longestGaps(times: Float64Array, end: number, keep: number): Gap[] {
@@ -231,6 +243,7 @@ export function measure(input: MeasureInput): Measurement {
   });
   const lostEvents: number[] = [];
   for (let i = 0; i < n; i++) if (lostFlags[i] === 1) lostEvents.push(i);
+  const stale = log.stale ? measureStale({ stale: log.stale, switches: input.switches ?? [], reads: input.reads, receipts: log.staleReceipts }) : undefined;
 
   return {
     events: { created: n, sent, acked, failed, unsent, ackedBy, errorsBy },
@@ -249,6 +262,8 @@ export function measure(input: MeasureInput): Measurement {
     replay,
     predictedReplay,
     reorderings,
+    writesToDemoted: stale?.writesToDemoted ?? 0,
+    ...(stale ? { stale } : {}),
     window: { from: Number.isFinite(firstAck) ? firstAck : 0, to: input.endAt },
   };
 }

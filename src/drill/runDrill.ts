@@ -14,12 +14,15 @@ import { drillTemplates, runFaultCommand, type CommandResult } from './faults.js
 import { measure, type SurvivorRead } from './measure.js';
 import { ProbeHandle } from './probeHandle.js';
 import { ProbeLog, epochNow } from './probeLog.js';
-import { clientOptionsFor, probeTopicsOn, type ProbeRunbook } from './probeSetup.js';
+import { clientOptionsFor, probeTopicsOn, staleClientCaveats, staleClientFor, type ProbeRunbook } from './probeSetup.js';
 import { renderDrillHtml } from './reportHtml.js';
 import { renderDrillMarkdown } from './reportMarkdown.js';
 import { DRILL_RESULT_VERSION, drillResultJson, type DrillActionRun, type DrillFiles, type DrillPhase, type DrillResult } from './result.js';
+import { readRoute } from './route.js';
+import { staleEventId } from './staleClient.js';
 import { probeTopicEnds, readSurvivor } from './survivorRead.js';
 import { buildTimeline } from './timeline.js';
+import type { RouteSwitch } from './writesToDemoted.js';
 
 /**
  * A drill: the probe runs; the scenario's fault is injected into the primary
@@ -29,6 +32,11 @@ import { buildTimeline } from './timeline.js';
  * runs and the home primary is read to its end; the fault is always
  * recovered at the end. Then the probe's records are measured against
  * `drill.expect`, and the reports written beside the drill's transcript.
+ *
+ * Beside the probe a stale client writes to the home primary's address
+ * throughout; each action's switch-route step is recorded as a switch (a
+ * 'switch' marker naming the cluster the route left), and what the stale
+ * client got acknowledged by that cluster afterwards is split brain.
  */
 
 /** One step event of an action, as the engine reports it while it runs. */
@@ -108,14 +116,21 @@ export function drillFiles(transcript: string): DrillFiles {
   };
 }
 
-/** The probe's events as JSON Lines: the raw data behind the report, and what an independent check reads. */
+/** The probe's events as JSON Lines (then the stale client's, with `stale: true`): the raw data behind the report, and what an independent check reads. */
 export function probeRecordsText(log: ProbeLog, runId: string): string {
   const lines: string[] = [];
+  eventLines(log, (i) => `${runId}-${i}`, {}, lines);
+  if (log.stale) eventLines(log.stale, (i) => staleEventId(runId, i), { stale: true }, lines);
+  return lines.join('\n') + (lines.length ? '\n' : '');
+}
+
+function eventLines(log: ProbeLog, idOf: (i: number) => string, extra: Record<string, unknown>, lines: string[]): void {
   for (let i = 0; i < log.count; i++) {
     const acked = log.isAcked(i);
     lines.push(
       JSON.stringify({
-        id: `${runId}-${i}`,
+        id: idOf(i),
+        ...extra,
         key: log.key[i],
         seq: log.seq[i],
         sentAt: round(log.sentAt[i]!),
@@ -126,7 +141,6 @@ export function probeRecordsText(log: ProbeLog, runId: string): string {
       }),
     );
   }
-  return lines.join('\n') + (lines.length ? '\n' : '');
 }
 
 function round(ms: number): number {
@@ -137,7 +151,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
   const { runbook: rb, contentHash } = opts.loaded;
   const progress = opts.progress ?? (() => {});
   const scenario = scenarioOf(rb, opts.scenario)!;
-  const probeSpec: ProbeSpec = rb.drill?.probe ?? { topic: 'failover.probe', group: 'failover-probe', keys: 32, ratePerSecond: 100 };
+  const probeSpec: ProbeSpec = rb.drill?.probe ?? { topic: 'failover.probe', group: 'failover-probe', keys: 32, ratePerSecond: 100, staleRatePerSecond: 20 };
   const started = new Date();
   const transcriptPath = resolve(defaultTranscriptPath(rb.name, 'drill', started, opts.transcriptsDir ?? 'transcripts'));
   const files = drillFiles(transcriptPath);
@@ -153,7 +167,12 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
   const faults: DrillResult['faults'] = [];
   const actions: DrillActionRun[] = [];
   const reads: SurvivorRead[] = [];
+  const switches: RouteSwitch[] = [];
   let problem: string | undefined;
+  const probeRunbook: ProbeRunbook = { clusters: rb.clusters, roles: rb.roles, link: rb.link, ...(rb.routing ? { routing: rb.routing } : {}) };
+  // Resolved once, now: the stale client keeps this address whatever the route says later.
+  const stale = staleClientFor(probeRunbook, probeSpec);
+  const staleTopicsOn = (cluster: string) => (stale ? probeTopicsOn(rb, stale.topic, cluster) : []);
 
   // Who is who, by cluster id, so a route by alias can be named; and both answer before anything is injected.
   const clusterIds: Record<string, string> = {};
@@ -163,7 +182,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
       const conn = readConnection(rb, name);
       try {
         clusterIds[(await describeCluster(conn)).clusterId] = name;
-        startEnds[name] = await probeTopicEnds(conn, probeTopicsOn(rb, probeSpec.topic, name));
+        startEnds[name] = await probeTopicEnds(conn, [...new Set([...probeTopicsOn(rb, probeSpec.topic, name), ...staleTopicsOn(name)])]);
       } finally {
         await conn.close();
       }
@@ -181,12 +200,16 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
   });
   writer.append({
     type: 'note',
-    text: `drill ${opts.scenario} (${scenario.kind}): ${scenario.fault ? 'fault on' : 'no fault;'} ${primary}, then ${scenario.action}${opts.revert ? ', then revert' : ''}; probe ${probeSpec.ratePerSecond}/s on ${probeSpec.topic}`,
+    text: `drill ${opts.scenario} (${scenario.kind}): ${scenario.fault ? 'fault on' : 'no fault;'} ${primary}, then ${scenario.action}${opts.revert ? ', then revert' : ''}; probe ${probeSpec.ratePerSecond}/s on ${probeSpec.topic}${stale ? `; stale client ${stale.ratePerSecond}/s on ${stale.topic} at ${stale.client.bootstrap.join(',')}${stale.client.auth?.sasl ? ` as ${stale.client.auth.sasl.username}` : ''}` : ''}`,
     data: { scenario: opts.scenario, kind: scenario.kind, action: scenario.action, revert: opts.revert, runId, probe: probeSpec, files },
   });
 
-  const probeRunbook: ProbeRunbook = { clusters: rb.clusters, roles: rb.roles, link: rb.link, ...(rb.routing ? { routing: rb.routing } : {}) };
-  const probe = new ProbeHandle({ runbook: probeRunbook, spec: probeSpec, runId, t0, clusterIds, controlFile: files.control });
+  const probe = new ProbeHandle({ runbook: probeRunbook, spec: probeSpec, runId, t0, clusterIds, controlFile: files.control, ...(stale ? { stale } : {}) });
+
+  for (const caveat of stale ? staleClientCaveats(rb, stale) : []) {
+    writer.append({ type: 'note', text: `note: ${caveat}` });
+    progress(`note: ${caveat}`);
+  }
 
   const phase = (name: string, detail?: string): DrillPhase => {
     const p: DrillPhase = { name, at: log.time(), ...(detail ? { detail } : {}) };
@@ -226,6 +249,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
     writer.append({ type: 'note', text: `${action} starts through the engine`, data: { action } });
     const run: DrillActionRun = { action, outcome: 'failed', exitCode: 1, summary: '', at: p.at, ms: 0, steps: [] };
     actions.push(run);
+    let switching: RouteSwitch | undefined;
     try {
       const declaredDown = faulted ? [{ cluster: primary, reason: `drill ${opts.scenario}: the drill injected ${scenario.kind} on ${primary}`, ifSilent: true }] : [];
       const r = await opts.runAction(
@@ -233,6 +257,13 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
         (e) => {
           const at = log.time();
           run.steps.push({ ...e, at });
+          // The engine announces a step's plan just before applying it: the route may move from then on.
+          if (e.step === 'switch-route' && e.status === 'planned') switching = { action, at, demoted: routedCluster(action) };
+          if (e.step === 'switch-route' && e.status === 'applied' && switching) {
+            switches.push(switching);
+            log.mark('switch', `${action} switches the route away from ${switching.demoted}`, switching.demoted, switching.at);
+            switching = undefined;
+          }
           if (e.status !== 'planned') log.mark('step', `${action} ${e.index + 1}. ${e.step} ${e.status}`, undefined, at);
           progress(`  ${action} ${e.index + 1}. ${e.step}: ${e.status}${e.summary ? ` (${e.summary})` : ''}`);
         },
@@ -258,14 +289,28 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
     return run;
   };
 
+  /** The cluster the route names now; if it cannot say, the one the action moves away from. */
+  const routedCluster = (action: string): string => {
+    try {
+      const c = readRoute(rb).cluster;
+      if (c) return c;
+    } catch {
+      // the fallback below
+    }
+    return action === 'revert' ? secondary : primary;
+  };
+
   const survivor = async (label: string, cluster: string) => {
     const p = phase(`read ${cluster}`, `${label}: ${cluster} read to its end without a group`);
     const conn = readConnection(rb, cluster);
     try {
       const topics = probeTopicsOn(rb, probeSpec.topic, cluster);
-      const read = await readSurvivor(conn, { label, cluster, topics, probeTopic: probeSpec.topic, runId, log: await probe.snapshot(), from: startEnds[cluster] ?? {} });
+      const read = await readSurvivor(conn, {
+        label, cluster, topics, probeTopic: probeSpec.topic, runId, log: await probe.snapshot(), from: startEnds[cluster] ?? {},
+        ...(stale ? { staleTopics: staleTopicsOn(cluster), staleTopic: stale.topic } : {}),
+      });
       reads.push(read);
-      end(p, true, `${read.records.length} records of this run in ${read.topics.join(', ')}`);
+      end(p, true, `${read.records.length} records of this run in ${read.topics.join(', ')}${read.stale ? `; ${read.stale.records.length} of the stale client in ${read.stale.topics.join(', ')}` : ''}`);
       log.mark('read', `${cluster} read to its end (${label})`, cluster, read.at);
     } catch (e) {
       end(p, false, errorMessage(e));
@@ -370,7 +415,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
   probeLog.markers.push(...log.markers);
   probeLog.markers.sort((a, b) => a.at - b.at);
   const endAt = probeLog.markers.find((m) => m.label === 'probe stops writing')?.at ?? log.time();
-  const measurement = measure({ log: probeLog, reads, endAt });
+  const measurement = measure({ log: probeLog, reads, endAt, switches });
   const expectations = checkExpectations(mergeExpect(rb.drill?.expect, scenario.expect), measurement);
   const breached = expectations.filter((x) => !x.ok).map((x) => x.name);
   const result: DrillResult = {
@@ -388,13 +433,23 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
     runId,
     startedAt: started.toISOString(),
     durationMs: Date.now() - started.getTime(),
-    probe: { topic: probeSpec.topic, group: probeSpec.group, keys: probeSpec.keys, ratePerSecond: probeSpec.ratePerSecond },
+    probe: {
+      topic: probeSpec.topic, group: probeSpec.group, keys: probeSpec.keys, ratePerSecond: probeSpec.ratePerSecond,
+      ...(stale ? { stale: { cluster: stale.cluster, bootstrap: stale.client.bootstrap, topic: stale.topic, ratePerSecond: stale.ratePerSecond, ...(stale.client.auth?.sasl ? { principal: `User:${stale.client.auth.sasl.username}` } : {}) } } : {}),
+    },
     clusters: { primary, secondary },
     phases,
     faults,
     actions,
-    measurement: { ...measurement, lostEvents: [] },
+    // Event lists travel as ids, below.
+    measurement: { ...measurement, lostEvents: [], ...(measurement.stale ? { stale: { ...measurement.stale, writesToDemotedEvents: [], lostEvents: [] } } : {}) },
     lostEventIds: measurement.lostEvents.map((i) => `${runId}-${i}`),
+    ...(measurement.stale
+      ? {
+          writesToDemotedIds: measurement.stale.writesToDemotedEvents.map((i) => staleEventId(runId, i)),
+          staleLostIds: measurement.stale.lostEvents.map((i) => staleEventId(runId, i)),
+        }
+      : {}),
     expectations,
     breached,
     completed,
@@ -448,5 +503,5 @@ async function drain(probe: ProbeHandle): Promise<void> {
 export function drillSummaryLine(r: DrillResult): string {
   const m = r.measurement;
   const head = r.ok ? 'held' : !r.completed ? `did not complete (${r.problem ?? 'unknown'})` : `breached ${r.breached.join(', ')}`;
-  return `${r.scenario.name}: ${head}; write downtime ${(m.writeDowntimeMs / 1000).toFixed(2)} s, read downtime ${(m.readDowntimeMs / 1000).toFixed(2)} s, lost ${m.lost}, duplicates ${m.duplicates}, reorderings ${m.reorderings}`;
+  return `${r.scenario.name}: ${head}; write downtime ${(m.writeDowntimeMs / 1000).toFixed(2)} s, read downtime ${(m.readDowntimeMs / 1000).toFixed(2)} s, lost ${m.lost}, duplicates ${m.duplicates}, reorderings ${m.reorderings}${m.stale ? `, writes to the demoted cluster ${m.writesToDemoted}` : ''}`;
 }

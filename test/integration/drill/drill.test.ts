@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import type { DrillResult } from '../../../src/drill/result.js';
-import { TEST_LAB, cli } from '../labHarness.js';
+import { readTopic } from '../../../src/kafka/readTopic.js';
+import { TEST_LAB, cli, testLabConnections } from '../labHarness.js';
 import { drillRunbook, type DrillRunbook } from './drillLab.js';
 
 /**
@@ -16,7 +17,7 @@ const DRILL_TIMEOUT = 600_000;
 
 async function drill(rb: DrillRunbook, scenario: string, extra: string[] = []): Promise<{ exitCode: number; result: DrillResult; stderr: string; ms: number }> {
   const t0 = Date.now();
-  const r = await cli(['drill', rb.path, '--scenario', scenario, '--revert', '--yes', '--json', '--transcripts', rb.transcripts, ...extra], { timeoutMs: DRILL_TIMEOUT - 20_000 });
+  const r = await cli(['drill', rb.path, '--scenario', scenario, '--revert', '--yes', '--json', '--transcripts', rb.transcripts, ...extra], { timeoutMs: DRILL_TIMEOUT - 20_000, env: rb.env });
   let result: DrillResult;
   try {
     result = JSON.parse(r.stdout) as DrillResult;
@@ -28,6 +29,19 @@ async function drill(rb: DrillRunbook, scenario: string, extra: string[] = []): 
 
 function explain(r: DrillResult): string {
   return JSON.stringify({ problem: r.problem, breached: r.breached, phases: r.phases, actions: r.actions.map((a) => ({ action: a.action, outcome: a.outcome, summary: a.summary })), errors: r.errors.slice(0, 5) }, null, 1);
+}
+
+interface ProbeLine {
+  id: string;
+  stale?: boolean;
+  ackedAt?: number;
+  ackedBy?: string;
+  partition?: number;
+  offset?: number;
+}
+
+function probeLines(r: DrillResult): ProbeLine[] {
+  return readFileSync(r.files.probeRecords, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as ProbeLine);
 }
 
 describe('failover drill on the lab', () => {
@@ -44,6 +58,38 @@ describe('failover drill on the lab', () => {
     expect(m.writeDowntimeMs).toBeGreaterThan(0);
     expect(m.predictedReplay).toBeDefined();
     expect(m.duplicates).toBeLessThanOrEqual(m.predictedReplay!);
+
+    // Split brain, as the plain lab has it: nothing can fence east, so the stale client, which keeps
+    // east's address, is acknowledged by east after the promote's switch.
+    const st = m.stale!;
+    expect(r.probe.stale).toMatchObject({ cluster: 'east', topic: 'failover.probe', ratePerSecond: 20 });
+    expect(st.switches.map((x) => [x.action, x.demoted])).toEqual([['promote', 'east'], ['revert', 'west']]);
+    expect(st.ackedBeforeSwitch).toBeGreaterThan(0);
+    expect(m.writesToDemoted).toBeGreaterThan(0);
+    expect(r.expectations.find((x) => x.name === 'maxWritesToDemoted')).toMatchObject({ ok: true, actual: m.writesToDemoted, limit: 100000 });
+    // From the raw records: the stale events east acknowledged between the two switches.
+    const [promoteSwitch, revertSwitch] = st.switches;
+    const staleLines = probeLines(r).filter((l) => l.stale);
+    expect(staleLines.length).toBe(st.created);
+    const toDemoted = staleLines.filter((l) => l.ackedBy === 'east' && l.ackedAt! >= promoteSwitch!.at - 0.05 && l.ackedAt! < revertSwitch!.at + 0.05);
+    expect(toDemoted.length).toBe(m.writesToDemoted);
+    expect(r.writesToDemotedIds).toEqual(toDemoted.slice(0, 100).map((l) => l.id));
+    // Those acknowledgements are real: east holds each of those events where its acknowledgement said.
+    const { east } = testLabConnections(15_000);
+    try {
+      const onEast = new Map<string, string>();
+      for (const rec of await readTopic(east, 'failover.probe', { from: (p) => Math.max(p.earliest, p.latest - 20_000) })) {
+        const id = rec.headers['event-id']?.toString();
+        if (id?.startsWith(`${r.runId}-s`)) onEast.set(id, `${rec.partition}:${rec.offset}`);
+      }
+      for (const l of toDemoted.slice(0, 100)) expect(onEast.get(l.id), l.id).toBe(`${l.partition}:${l.offset}`);
+    } finally {
+      await east.close();
+    }
+    // The probe's consumer met the stale events on failover.probe and left them out of its figures.
+    expect(st.receipts).toBeGreaterThan(0);
+    expect(m.events.created).toBe(probeLines(r).filter((l) => !l.stale).length);
+    expect(readFileSync(r.files.markdown, 'utf8')).toContain(`| writes to the demoted cluster | ${m.writesToDemoted} (promote left east at`);
 
     const md = readFileSync(r.files.markdown, 'utf8');
     expect(md).toContain(`| write downtime | ${(m.writeDowntimeMs / 1000).toFixed(2)} s`);
@@ -71,6 +117,29 @@ describe('failover drill on the lab', () => {
     const check = await cli(['check', rb.path, '--gate', 'rollback', '--transcripts', rb.transcripts, '--json']);
     const scorecard = JSON.parse(check.stdout) as { gates: { gate: string; score: number }[] };
     expect(scorecard.gates.find((g) => g.gate === 'rollback')?.score, check.all).toBe(2);
+  }, DRILL_TIMEOUT);
+
+  it('planned on the secure lab with revert: east is fenced before the switch, so the stale client (orders-svc on east\'s address), acknowledged by east until the fence, gets 0 writes acknowledged by east after the switch', async () => {
+    const rb = drillRunbook({ secure: true });
+    const { exitCode, result: r } = await drill(rb, 'planned');
+    expect(r.completed, explain(r)).toBe(true);
+    expect(r.actions.map((a) => [a.action, a.outcome])).toEqual([['promote', 'ok'], ['revert', 'ok']]);
+    const promote = r.actions[0]!.steps.filter((x) => x.status === 'applied').map((x) => x.step);
+    expect(promote).toEqual(['fence-writes', 'wait-replication', 'translate-offsets', 'switch-route', 'verify']);
+    const m = r.measurement;
+    const st = m.stale!;
+    expect(r.probe.stale).toMatchObject({ cluster: 'east', topic: 'orders', principal: 'User:orders-svc' });
+    expect(st.switches.map((x) => [x.action, x.demoted])).toEqual([['promote', 'east'], ['revert', 'west']]);
+    // It really wrote to east, and the fence refused it from then on: the 0 below is the fence's doing.
+    expect(st.ackedBeforeSwitch, JSON.stringify(st)).toBeGreaterThan(0);
+    expect(st.errorsByKind.fenced ?? 0, JSON.stringify(st)).toBeGreaterThan(0);
+    expect(m.writesToDemoted, JSON.stringify(r.writesToDemotedIds)).toBe(0);
+    expect(r.expectations.find((x) => x.name === 'maxWritesToDemoted')).toMatchObject({ ok: true, actual: 0, limit: 0 });
+    expect(st.lost).toBe(0);
+    expect(m.lost).toBe(0);
+    expect(r.breached, explain(r)).toEqual([]);
+    expect(exitCode).toBe(0);
+    process.stderr.write(`[drill] secure planned: ${JSON.stringify({ writeDowntimeMs: Math.round(m.writeDowntimeMs), lost: m.lost, stale: { acked: st.acked, ackedBeforeSwitch: st.ackedBeforeSwitch, errorsByKind: st.errorsByKind, writesToDemoted: st.writesToDemoted } })}\n`);
   }, DRILL_TIMEOUT);
 
   it('primary-down with revert: the loss is counted exactly (checked event by event on west while east is dead) and the RPO reported', async () => {
