@@ -37,13 +37,33 @@ export interface BrokerAddress {
 
 /**
  * What one probe of a cluster found. `ok: false` carries the error (naming
- * the cluster and what did not answer) and what to do about it. `checkedAt`
- * is when the probe started, `elapsedMs` how long it took: at most the
+ * the cluster and what did not answer), what to do about it, and why:
+ * `no-answer` (no answer within the deadline, connection refused or reset:
+ * the cluster is down, paused or cut off), `auth` (it answered, and refused
+ * our credentials or our principal), `error` (anything else). `checkedAt` is
+ * when the probe started, `elapsedMs` how long it took: at most the
  * connection's request timeout.
  */
-export type Reachability =
-  | { ok: true; cluster: string; clusterId: string; brokers: BrokerAddress[]; checkedAt: number; elapsedMs: number }
-  | { ok: false; cluster: string; error: string; hint: string; checkedAt: number; elapsedMs: number };
+export type Reachability = Reachable | Unreachable;
+
+export interface Reachable {
+  ok: true;
+  cluster: string;
+  clusterId: string;
+  brokers: BrokerAddress[];
+  checkedAt: number;
+  elapsedMs: number;
+}
+
+export interface Unreachable {
+  ok: false;
+  cluster: string;
+  reason: 'no-answer' | 'auth' | 'error';
+  error: string;
+  hint: string;
+  checkedAt: number;
+  elapsedMs: number;
+}
 
 /** Internal cluster handle of kafkajs, used for group-less reads (fetch, list offsets). */
 export interface RawCluster {
@@ -183,7 +203,8 @@ export class KafkaConnection {
       const err = describeKafkaError(e, { cluster: this.name, bootstrap: this.bootstrap, what: 'connect' });
       // Clients half-connected to a cluster that does not answer are not reused.
       this.dropClients();
-      return { ok: false, cluster: this.name, error: err.message, hint: unreachableHint(this.name, err.hint), checkedAt, elapsedMs: Date.now() - checkedAt };
+      const reason = isNoAnswer(e) ? 'no-answer' : /authentication failed|not authorized/.test(err.message) ? 'auth' : 'error';
+      return { ok: false, cluster: this.name, reason, error: err.message, hint: unreachableHint(this.name, err.hint), checkedAt, elapsedMs: Date.now() - checkedAt };
     }
   }
 
@@ -191,7 +212,7 @@ export class KafkaConnection {
   private recordNoAnswer(error: string, hint: string | undefined): void {
     if (this.verdict && !this.verdict.ok) return;
     const now = Date.now();
-    this.verdict = { ok: false, cluster: this.name, error, hint: unreachableHint(this.name, hint), checkedAt: now, elapsedMs: 0 };
+    this.verdict = { ok: false, cluster: this.name, reason: 'no-answer', error, hint: unreachableHint(this.name, hint), checkedAt: now, elapsedMs: 0 };
   }
 
   /**

@@ -75,10 +75,13 @@ export class ClusterUnreachableError extends FailoverError {
   readonly cluster: string;
   /** what was not done */
   readonly what: string;
-  constructor(cluster: string, what: string, recorded: { error: string; hint: string }) {
+  /** why the cluster counts as unreachable (see Reachability) */
+  readonly reason: 'no-answer' | 'auth' | 'error';
+  constructor(cluster: string, what: string, recorded: { error: string; hint: string; reason: 'no-answer' | 'auth' | 'error' }) {
     super(recorded.error, { hint: recorded.hint });
     this.name = 'ClusterUnreachableError';
     this.cluster = cluster;
     this.what = what;
+    this.reason = recorded.reason;
   }
 }

@@ -2,6 +2,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KafkaConnection } from '../../../src/kafka/connection.js';
 import { ClusterUnreachableError } from '../../../src/kafka/kafkaErrors.js';
+import { RunbookConnections } from '../../../src/engine/connections.js';
+import type { Runbook } from '../../../src/runbook/schema.js';
 
 /**
  * A listener that accepts connections and never answers: what a paused
@@ -88,6 +90,7 @@ describe('KafkaConnection reachability, decided once', () => {
     expect(first.ms).toBeLessThan(TIMEOUT_MS + SLACK_MS);
     if (first.value.ok) return;
     expect(first.value.cluster).toBe('east');
+    expect(first.value.reason).toBe('no-answer');
     expect(first.value.error).toBe('east: connect: no answer within 800 ms');
     expect(first.value.hint).toMatch(/^this command treats east as unreachable and does not ask it again; /);
     const probes = silent.accepted();
@@ -141,7 +144,10 @@ describe('KafkaConnection reachability, decided once', () => {
     const r = await timed(conn.reachability());
     expect(r.value.ok).toBe(false);
     expect(r.ms).toBeLessThan(TIMEOUT_MS);
-    if (!r.value.ok) expect(r.value.error).toMatch(/^east \(127\.0\.0\.1:\d+\): connect: cannot connect \(.*ECONNREFUSED/);
+    if (!r.value.ok) {
+      expect(r.value.error).toMatch(/^east \(127\.0\.0\.1:\d+\): connect: cannot connect \(.*ECONNREFUSED/);
+      expect(r.value.reason).toBe('no-answer');
+    }
     await expect(conn.call('describe cluster', async () => 1)).rejects.toThrow(ClusterUnreachableError);
   });
 
@@ -175,5 +181,27 @@ describe('KafkaConnection reachability, decided once', () => {
     expect(two.ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
     expect(runs).toBe(2);
     expect(conn.known).toBeUndefined();
+  });
+});
+
+describe('RunbookConnections.reachability', () => {
+  it('probes the clusters of a runbook together: two silent clusters cost one deadline, and each connection keeps its answer', async () => {
+    const [a, b] = [await silentListener(), await silentListener()];
+    const spec = (port: number) => ({ bootstrap: [`127.0.0.1:${port}`], timeouts: { requestTimeout: TIMEOUT_MS, connectionTimeout: 500 }, clientId: 'failover' });
+    const runbook = { name: 'rb', clusters: { east: spec(a.port), west: spec(b.port) } } as unknown as Runbook;
+    const conns = new RunbookConnections(runbook);
+    try {
+      const { value, ms } = await timed(conns.reachability());
+      expect(ms).toBeLessThan(TIMEOUT_MS + SLACK_MS);
+      expect(Object.keys(value).sort()).toEqual(['east', 'west']);
+      expect(value.east!.ok || value.west!.ok).toBe(false);
+      expect(conns.get('east').known).toBe(value.east);
+      expect(conns.get('west').known).toBe(value.west);
+      await expect(conns.get('west').call('list topics', async () => [])).rejects.toThrow('west: connect: no answer within 800 ms');
+    } finally {
+      await conns.close();
+      await a.close();
+      await b.close();
+    }
   });
 });
