@@ -1,4 +1,5 @@
 import { ExitCode, isFailoverError, type ExitCodeValue } from '../errors.js';
+import { ensureReadableFile } from '../files.js';
 import { renderTranscriptMarkdown } from '../transcript/markdown.js';
 import { readTranscript, verifyChain, type ReadTranscript } from '../transcript/reader.js';
 import { out, printError, printJson, warn } from '../ui/report.js';
@@ -44,6 +45,8 @@ export async function transcriptVerify(file: string, opts: TranscriptOptions = {
 
 async function load(file: string): Promise<ReadTranscript | undefined> {
   try {
+    // A folder, a pipe or a device is refused before it is opened: reading a pipe would wait for ever.
+    ensureReadableFile(file, 'transcript', 'give the path of a .jsonl transcript (they are written under transcripts/<runbook-name>/)');
     return await readTranscript(file);
   } catch (e) {
     if (!isFailoverError(e)) throw e;
