@@ -52,6 +52,11 @@ export function parseOverrides(gates: readonly string[] = [], reasons: readonly 
  * Ctrl-C stops at the next safe point with a resumable transcript (exit 130).
  */
 export async function actionCommand(opts: ActionOptions): Promise<ExitCodeValue> {
+  if (opts.dryRun && opts.resume !== undefined) {
+    throw new FailoverError('--dry-run and --resume do not go together: a dry run plans from the live pair and continues no transcript', {
+      hint: `drop --dry-run to continue that run (failover ${opts.action} ${opts.runbook} --resume ${opts.resume}), or drop --resume to see the plan`,
+    });
+  }
   const overrides = parseOverrides(opts.override, opts.reason);
   if (!opts.dryRun) requirePromptOrYes(Boolean(opts.yes), opts.streams);
   const env = opts.env ?? process.env;
