@@ -237,7 +237,14 @@ export class KafkaConnection {
 
   async admin(): Promise<Admin> {
     if (this.adminClient) return this.adminClient;
-    return this.call('connect', () => this.openAdmin());
+    try {
+      return await this.call('connect', () => this.openAdmin());
+    } catch (e) {
+      // A connect still pending past its deadline is let go: kafkajs may later count a socket whose
+      // ApiVersions never came back as connected, and that client must not become the shared one.
+      if (!this.adminClient) this.adminConnecting = undefined;
+      throw e;
+    }
   }
 
   /** The shared admin client, connected; the caller bounds the wait. */

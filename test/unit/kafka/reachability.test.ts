@@ -184,6 +184,27 @@ describe('KafkaConnection reachability, decided once', () => {
   });
 });
 
+describe('KafkaConnection.admin() past its deadline', () => {
+  it('lets the pending connect go, so that a socket kafkajs later counts as connected never becomes the shared admin', async () => {
+    const silent = await silentListener();
+    const conn = new KafkaConnection({ name: 'east', bootstrap: [`127.0.0.1:${silent.port}`], requestTimeoutMs: TIMEOUT_MS, connectionTimeoutMs: 500 });
+    try {
+      const one = await timedFailure(conn.admin());
+      expect(one.error.message).toBe('east: connect: no answer within 800 ms');
+      // kafkajs retries the connect behind our back; wait until its retry is over.
+      await new Promise((r) => setTimeout(r, 1500));
+      const after = silent.accepted();
+      const two = await timedFailure(conn.admin());
+      expect(two.error.message).toBe('east: connect: no answer within 800 ms');
+      expect(two.ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
+      expect(silent.accepted()).toBeGreaterThan(after);
+    } finally {
+      await conn.close();
+      await silent.close();
+    }
+  });
+});
+
 describe('RunbookConnections.reachability', () => {
   it('probes the clusters of a runbook together: two silent clusters cost one deadline, and each connection keeps its answer', async () => {
     const [a, b] = [await silentListener(), await silentListener()];
