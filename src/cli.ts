@@ -290,16 +290,17 @@ function setExit(code: ExitCodeValue): void {
 export async function main(argv: string[]): Promise<void> {
   let interrupted = false;
   process.on('SIGINT', () => {
-    // A second Ctrl-C ends at once; the first lets an action write its transcript.
-    if (interrupted) process.exit(ExitCode.interrupted);
+    // A second Ctrl-C ends at once; the first lets an action write its transcript. A command that does not
+    // listen for it itself (check, status, plan: they change nothing) ends at the first.
+    if (interrupted || process.listenerCount('SIGINT') <= 1) process.exit(ExitCode.interrupted);
     interrupted = true;
     process.exitCode = ExitCode.interrupted;
   });
   try {
     await buildProgram().parseAsync(argv);
-    process.exitCode = exitCode;
+    process.exitCode = interrupted ? ExitCode.interrupted : exitCode;
   } catch (e) {
-    process.exitCode = exitCodeFor(e);
+    process.exitCode = interrupted ? ExitCode.interrupted : exitCodeFor(e);
   }
   // On a pipe, stdout may still hold part of a large --json document: let it
   // drain (writes complete in order), then exit, since leftover sockets (a

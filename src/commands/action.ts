@@ -78,13 +78,13 @@ export function parseOverrides(gates: readonly string[] = [], reasons: readonly 
  * Ctrl-C stops at the next safe point with a resumable transcript (exit 130).
  */
 export async function actionCommand(opts: ActionOptions): Promise<ExitCodeValue> {
-  const overrides = parseOverrides(opts.override, opts.reason);
-  const declaredDown = parseDeclared(opts.declareDown, opts.declareReason);
-  if (opts.dryRun && opts.resume) {
-    throw new FailoverError('--dry-run and --resume do not go together: a dry run plans from the pair as it is now, a resume continues a recorded run', {
-      hint: `for the plan, run \`failover plan ${opts.runbook} ${opts.action}\`; to continue the run, drop --dry-run`,
+  if (opts.dryRun && opts.resume !== undefined) {
+    throw new FailoverError('--dry-run and --resume do not go together: a dry run plans from the live pair and continues no transcript', {
+      hint: `drop --dry-run to continue that run (failover ${opts.action} ${opts.runbook} --resume ${opts.resume}), or drop --resume to see the plan`,
     });
   }
+  const overrides = parseOverrides(opts.override, opts.reason);
+  const declaredDown = parseDeclared(opts.declareDown, opts.declareReason);
   if (!opts.dryRun) requirePromptOrYes(Boolean(opts.yes), opts.streams);
   const env = opts.env ?? process.env;
   const loaded = await loadRunbookOrThrow(resolve(opts.cwd, opts.runbook), { env, displayPath: opts.runbook });

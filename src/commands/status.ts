@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { pairStatus } from '../engine/status.js';
 import { ExitCode, type ExitCodeValue } from '../errors.js';
+import { folderToRead } from '../files.js';
 import { loadRunbookOrThrow } from '../runbook/load.js';
 import { redact } from '../runbook/secrets.js';
 import { colours } from '../ui/colour.js';
@@ -22,8 +23,10 @@ export interface StatusOptions {
  */
 export async function status(opts: StatusOptions): Promise<ExitCodeValue> {
   const env = opts.env ?? process.env;
+  const transcriptsDir = resolve(opts.cwd, opts.transcripts ?? 'transcripts');
+  folderToRead(transcriptsDir, 'the transcripts folder', 'give --transcripts the folder where failover wrote earlier transcripts (it need not exist yet)');
   const loaded = await loadRunbookOrThrow(resolve(opts.cwd, opts.runbook), { env, displayPath: opts.runbook });
-  const s = await pairStatus(loaded, { transcriptsDir: resolve(opts.cwd, opts.transcripts ?? 'transcripts') });
+  const s = await pairStatus(loaded, { transcriptsDir });
   const reachable = s.clusters.some((c) => c.reachable);
   // A pending fence on a cluster that answers (two writable primaries), or copies that disagree: a finding.
   const code = !reachable ? ExitCode.usage : s.hazards.some((h) => h.severity === 'fail') ? ExitCode.findings : ExitCode.ok;

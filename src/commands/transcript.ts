@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { AnchorCheck } from '../engine/anchors.js';
 import { ExitCode, isFailoverError, type ExitCodeValue } from '../errors.js';
+import { ensureReadableFile } from '../files.js';
 import { loadRunbookOrThrow } from '../runbook/load.js';
 import { renderTranscriptMarkdown } from '../transcript/markdown.js';
 import { readTranscript, verifyChain, type ReadTranscript } from '../transcript/reader.js';
@@ -68,6 +69,8 @@ export async function transcriptVerify(file: string, opts: TranscriptOptions = {
 
 async function load(file: string): Promise<ReadTranscript | undefined> {
   try {
+    // A folder, a pipe or a device is refused before it is opened: reading a pipe would wait for ever.
+    ensureReadableFile(file, 'transcript', 'give the path of a .jsonl transcript (they are written under transcripts/<runbook-name>/)');
     return await readTranscript(file);
   } catch (e) {
     if (!isFailoverError(e)) throw e;

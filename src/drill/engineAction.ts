@@ -17,6 +17,11 @@ export interface EngineActionOptions {
  * the rehearsal the rollback gate counts), the lock and phase on the
  * clusters, the required gates, and every step's plan, apply and verify. The
  * drill's confirmation covers the action's.
+ *
+ * Each action opens its own connections (no `connections` hook): a cluster's
+ * reachability is decided once per connection, so a revert that runs after
+ * the drill recovered the primary must not inherit the promote's verdict
+ * that it does not answer.
  */
 export function engineActionRunner(opts: EngineActionOptions): ActionRunner {
   return async (action, onStep, context = {}) => {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { ensureDir } from '../files.js';
 import { dirname, resolve } from 'node:path';
 import { errorMessage } from '../errors.js';
 import type { KafkaConnection } from '../kafka/connection.js';
@@ -155,7 +156,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
   const started = new Date();
   const transcriptPath = resolve(defaultTranscriptPath(rb.name, 'drill', started, opts.transcriptsDir ?? 'transcripts'));
   const files = drillFiles(transcriptPath);
-  mkdirSync(dirname(transcriptPath), { recursive: true });
+  ensureDir(dirname(transcriptPath), 'the drill\'s transcripts folder', 'give --transcripts a folder failover can create and write');
   const runId = `drill-${started.getTime().toString(36)}-${randomBytes(3).toString('hex')}`;
   const templates = drillTemplates(rb, transcriptPath);
   const baseDir = opts.loaded.baseDir;

@@ -63,13 +63,11 @@ export function buildStepContext(p: ContextParts): StepContext {
     activeCluster: p.activeCluster,
     declaredDown: p.declaredDown,
     connection: (c) => p.connections.get(c),
+    // Asked again on purpose only for a cluster not known to answer: a healthy connection is not torn down to look.
     reachable: async (c) => {
-      try {
-        await describeCluster(p.connections.get(c));
-        return { ok: true };
-      } catch (e) {
-        return { ok: false, error: errorMessage(e) };
-      }
+      const conn = p.connections.get(c);
+      const r = conn.known?.ok ? conn.known : await conn.reprobe();
+      return r.ok ? { ok: true } : { ok: false, error: r.error };
     },
     clusterId: async (c) => {
       try {

@@ -1,5 +1,4 @@
 import { errorMessage } from '../errors.js';
-import { describeCluster } from '../kafka/clusterInfo.js';
 import type { KafkaConnection } from '../kafka/connection.js';
 import { pairStateTopics, readStateTopic, stateTopicName, stateTransactionalId } from '../kafka/stateTopic.js';
 import type { Runbook } from '../runbook/schema.js';
@@ -41,15 +40,12 @@ export const PAIR_KEY = 'pair';
 export async function resolvePair(runbook: Runbook, connection: (cluster: string) => KafkaConnection, known: Readonly<Record<string, string>> = {}): Promise<PairIdentity> {
   const clusters = [...new Set([runbook.roles.primary, runbook.roles.secondary])].sort();
   const reach: Record<string, ClusterReach> = {};
-  await Promise.all(
-    clusters.map(async (c) => {
-      try {
-        reach[c] = { ok: true, clusterId: (await describeCluster(connection(c))).clusterId };
-      } catch (e) {
-        reach[c] = { ok: false, error: errorMessage(e) };
-      }
-    }),
-  );
+  const answers = await Promise.all(clusters.map(async (c) => ({ c, r: await connection(c).reachability() })));
+  for (const { c, r } of answers) {
+    // A cluster that answers and refuses failover's credentials is not down: no declaration can stand in for fixing them.
+    if (!r.ok && r.reason === 'auth') return { clusters, ids: {}, source: {}, reach: { [c]: { ok: false, error: r.error } }, problem: { message: r.error, hint: r.hint } };
+    reach[c] = r.ok ? { ok: true, clusterId: r.clusterId } : { ok: false, error: r.error };
+  }
   const ids: Record<string, string> = {};
   const source: PairIdentity['source'] = {};
   for (const c of clusters) {

@@ -1,11 +1,12 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { ensureDir } from '../files.js';
 import { ExitCode, FailoverError, errorMessage, type ExitCodeValue } from '../errors.js';
 import type { Phase, RolesInForce } from '../gates/types.js';
 import { processSecrets } from '../runbook/secrets.js';
 import type { RunOutcome, TranscriptEntry } from '../transcript/entries.js';
 import { readTranscript } from '../transcript/reader.js';
 import { runFacts } from '../transcript/runFacts.js';
-import { TranscriptWriter, defaultTranscriptPath } from '../transcript/writer.js';
+import { TRANSCRIPTS_HINT, TranscriptWriter, defaultTranscriptPath } from '../transcript/writer.js';
 import { StepStopped, type ConfirmRequest, type Evidence, type OutcomeBase, type PlanBase, type StepContext, type StopSignal } from '../steps/types.js';
 import { RunbookConnections } from './connections.js';
 import { buildStepContext } from './context.js';
@@ -89,7 +90,9 @@ class ActionRun {
 
   async execute(): Promise<ActionResult> {
     try {
+      // Where the transcript goes is checked before any cluster is asked: a folder that cannot be written ends the command at once.
       if (this.req.resume) await this.readResumed();
+      else ensureDir(dirname(this.transcriptPath()), 'the transcripts folder', TRANSCRIPTS_HINT);
       const view = await this.openPair();
       await this.declareDown(view);
       this.program = await this.buildProgram(view);
@@ -173,14 +176,19 @@ class ActionRun {
 
   // -- the transcript comes first: whatever happens next is recorded --
 
+  private path: string | undefined;
+  private transcriptPath(): string {
+    this.path ??= this.req.transcriptPath ?? defaultTranscriptPath(this.rb.name, this.req.action, new Date(this.startedAt), this.req.transcriptsDir ?? 'transcripts');
+    return this.path;
+  }
+
   private openTranscript(view: PairView): void {
     const redact = (t: string) => processSecrets.redact(this.req.loaded.secrets.redact(t));
     if (this.progress) {
       this.writer = TranscriptWriter.resume(this.req.resume!, { redact });
       this.writer.append({ type: 'note', text: `resumed by ${this.facts.operator} on ${this.facts.host} (pid ${this.facts.pid})`, data: { argv: this.req.argv ?? [], declaredDown: this.declared } });
     } else {
-      const path = this.req.transcriptPath ?? defaultTranscriptPath(this.rb.name, this.req.action, new Date(), this.req.transcriptsDir ?? 'transcripts');
-      this.writer = TranscriptWriter.create(path, { redact });
+      this.writer = TranscriptWriter.create(this.transcriptPath(), { redact });
       const record = programRecord(this.program);
       this.firstHash = this.writer.append({
         type: 'run-started',

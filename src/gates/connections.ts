@@ -7,6 +7,9 @@ import type { ClusterSpec, Runbook } from '../runbook/schema.js';
 /**
  * Connection options for a runbook cluster: its bootstrap, auth (TLS files
  * read from the paths the loader made absolute) and its own timeouts.
+ * Reachability is decided once per connection: a cluster that does not
+ * answer costs a command one request timeout, not one per call
+ * (KafkaConnection.reachability()).
  */
 export function connectionOptions(name: string, spec: ClusterSpec, bootstrap: string[] = spec.bootstrap): ConnectionOptions {
   return {
@@ -15,6 +18,7 @@ export function connectionOptions(name: string, spec: ClusterSpec, bootstrap: st
     requestTimeoutMs: spec.timeouts.requestTimeout,
     connectionTimeoutMs: spec.timeouts.connectionTimeout,
     clientId: spec.clientId,
+    reachability: 'once',
     ...(spec.auth ? { auth: clusterAuth(name, spec.auth) } : {}),
   };
 }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { describeCluster } from '../../../src/kafka/clusterInfo.js';
 import type { KafkaConnection } from '../../../src/kafka/connection.js';
 import { TEST_LAB, cli, repoRoot, resetPairState } from '../labHarness.js';
-import { connectAs, prepareWorkload, seedWorkload, writeRoute, writeTestRunbook, type RunbookOptions, type TestRunbook } from './actionLab.js';
+import { connectAs, writeRoute, writeTestRunbook, type RunbookOptions, type TestRunbook } from './actionLab.js';
 
 /**
  * One operator per pair (issue: two operators at once). The lock and the
