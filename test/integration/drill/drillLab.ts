@@ -27,8 +27,6 @@ export interface DrillRunbookOptions {
   scenarios?: Record<string, unknown>;
   /** primary-down's recover first counts the loss independently (crossCheck.mjs) */
   crossCheck?: boolean;
-  /** drop promote's verify step */
-  withoutVerify?: boolean;
   /** runbooks/lab-secure.yaml on the secure test lab, instead of runbooks/lab.yaml on the plain one */
   secure?: boolean;
 }
@@ -36,7 +34,7 @@ export interface DrillRunbookOptions {
 type Step = Record<string, unknown>;
 interface LabRunbook {
   name: string;
-  clusters: Record<string, { bootstrap: string[]; timeouts: { requestTimeout: string; connectionTimeout: string } }>;
+  clusters: Record<string, { bootstrap: string[]; controllers?: { bootstrap: string[] }; timeouts: { requestTimeout: string; connectionTimeout: string } }>;
   routing: { switch: { file: { path: string } } };
   actions: Record<string, { steps: Step[] }>;
   drill: { scenarios: Record<string, { fault?: { inject: string[]; recover?: string[] } }> };
@@ -49,26 +47,18 @@ export function drillRunbook(opts: DrillRunbookOptions = {}): DrillRunbook {
   const lab = opts.secure ? SECURE_LAB : TEST_LAB;
   const labDir = lab.dir;
   const rb = parse(readFileSync(join(repoRoot, 'runbooks', opts.secure ? 'lab-secure.yaml' : 'lab.yaml'), 'utf8')) as LabRunbook;
-  // A name and a route of its own: the pair's phase and lock live in a state
-  // topic named after the runbook, so a drill that fails half-way in one test
-  // leaves the next one a steady pair.
+  // A name and a route of its own (the pair's phase and lock are the pair's: the tests reset them between drills).
   rb.name = `it-drill-${randomBytes(4).toString('hex')}`;
   rb.clusters.east!.bootstrap = [`127.0.0.1:${lab.eastPort}`];
   rb.clusters.west!.bootstrap = [`127.0.0.1:${lab.westPort}`];
+  // A lab cluster's controller listens on the port after its client port.
+  if (rb.clusters.east!.controllers) rb.clusters.east!.controllers.bootstrap = [`127.0.0.1:${lab.eastPort + 1}`];
+  if (rb.clusters.west!.controllers) rb.clusters.west!.controllers.bootstrap = [`127.0.0.1:${lab.westPort + 1}`];
   // The test machine runs several labs on two cores: a request may wait
   // longer than the lab runbook's 5 s without anything being wrong.
   for (const c of Object.values(rb.clusters)) c.timeouts = { requestTimeout: '15s', connectionTimeout: '5s' };
   const routeFile = join(dir, 'route', 'orders.properties');
   rb.routing.switch.file.path = routeFile;
-
-  const without = (action: string, type: string) => {
-    const steps = rb.actions[action]!.steps;
-    const i = steps.findIndex((s) => type in s);
-    if (i < 0) throw new Error(`runbooks/lab.yaml: ${action} no longer has ${type}`);
-    steps.splice(i, 1);
-  };
-  // verify re-runs the routing and offsets gates, which score 0 while the old primary is dead or hung.
-  if (opts.withoutVerify) without('promote', 'verify');
 
   const labArgs = (argv: string[]) => {
     const out = argv.map((a) => (a === '../bin/failover.js' ? cliPath : a === '../.lab' ? labDir : a));
