@@ -266,6 +266,6 @@ export class ProbeLog {
   }
 
   clusterName(index: number): string | undefined {
-    return index < 0 ? undefined : this.clusters[index];
+    return this.clusters[index]; // undefined for -1: never sent
   }
 }
