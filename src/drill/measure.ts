@@ -119,6 +119,8 @@ export function measure(input: MeasureInput): Measurement {
   const { log } = input;
   const keep = input.topGaps ?? 5;
   const n = log.count;
+  /** An event of this run's log (reads and receipts can carry others). */
+  const ours = (event: number): boolean => event >= 0 && event < n;
 
   const ackedBy: Record<string, number> = {};
   const errorsBy: Record<string, number> = {};
@@ -156,7 +158,7 @@ export function measure(input: MeasureInput): Measurement {
   for (let r = 0; r < log.receipts; r++) {
     const e = log.rEvent[r]!;
     const at = log.rAt[r]!;
-    if (e < 0 || e >= n) continue;
+    if (!ours(e)) continue;
     ownTimes.push(at);
     if (!Number.isNaN(firstReceipt[e]!)) {
       duplicates++;
@@ -174,7 +176,7 @@ export function measure(input: MeasureInput): Measurement {
   let distinct = 0;
   let unreadAcked = 0;
   const inSomeRead = new Uint8Array(n);
-  for (const read of input.reads) for (const rec of read.records) if (rec.event >= 0 && rec.event < n) inSomeRead[rec.event] = 1;
+  for (const read of input.reads) for (const rec of read.records) if (ours(rec.event)) inSomeRead[rec.event] = 1;
   let failedButStored = 0;
   for (let i = 0; i < n; i++) {
     const got = !Number.isNaN(firstReceipt[i]!);
@@ -201,8 +203,9 @@ export function measure(input: MeasureInput): Measurement {
     for (const rec of read.records) {
       const committed = m.committed[`${rec.topic}:${rec.partition}`];
       if (rec.offset < (committed ?? 0)) continue;
-      const first = firstReceipt[rec.event];
-      if (first !== undefined && first < m.at) p++;
+      // NaN (never received) and events not of this log compare false.
+      const first = firstReceipt[rec.event] ?? NaN;
+      if (first < m.at) p++;
     }
     predictedReplay = (predictedReplay ?? 0) + p;
   }
@@ -213,7 +216,7 @@ export function measure(input: MeasureInput): Measurement {
     const present = new Uint8Array(n);
     let duplicatedInTopics = 0;
     for (const rec of read.records) {
-      if (rec.event < 0 || rec.event >= n) continue;
+      if (!ours(rec.event)) continue;
       if (present[rec.event] === 1) duplicatedInTopics++;
       present[rec.event] = 1;
     }
