@@ -71,6 +71,7 @@ export interface ProbeLogData {
 
 function grow<T extends Float64Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array>(a: T, need: number): T {
   if (need <= a.length) return a;
+  // Stryker disable next-line MethodExpression: equivalent: either start doubles to a size that fits, and only the spare capacity differs
   let n = Math.max(16, a.length);
   while (n < need) n *= 2;
   const b = new (a.constructor as new (n: number) => T)(n);
@@ -165,6 +166,7 @@ export class ProbeLog {
   }
 
   static fromData(d: ProbeLogData, now: () => number = epochNow): ProbeLog {
+    // Stryker disable next-line ArrowFunction: equivalent: with t0 given, the constructor takes Math.round(t0) and never asks this clock
     const log = new ProbeLog(now, () => d.t0Wall, d.t0);
     Object.assign(log, {
       count: d.count, key: d.key, seq: d.seq, sentAt: d.sentAt, sentTo: d.sentTo, ackAt: d.ackAt, ackCluster: d.ackCluster,
@@ -286,6 +288,6 @@ export class ProbeLog {
   }
 
   clusterName(index: number): string | undefined {
-    return index < 0 ? undefined : this.clusters[index];
+    return this.clusters[index]; // undefined for -1: never sent
   }
 }
