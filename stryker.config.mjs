@@ -27,6 +27,10 @@ export default {
     'src/drill/timeline.ts',
     // stop criteria
     'src/engine/stopCriteria.ts',
+    // the pair's rules: which phase copy stands, what an action may do, where writes go, no silent rewind
+    'src/engine/lineage.ts',
+    'src/engine/phase.ts',
+    'src/steps/commitPlan.ts',
     // scoring
     'src/gates/score.ts',
     'src/gates/scorecard.ts',

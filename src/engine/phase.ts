@@ -117,3 +117,19 @@ export function pairHazards(view: PairView, runbookFile: string): string[] {
   if (!pair.ok) out.push(`${pair.message} (${pair.hint})`);
   return out;
 }
+
+/**
+ * Where producers write now. In a steady or promoted pair, the phase says;
+ * while an action runs (or was left half done), the route it switched says,
+ * and a fence on that cluster means nobody can write at all.
+ */
+export function whereWritesGo(view: Pick<PairView, 'phase' | 'roles' | 'route' | 'fences'>): { cluster: string; note?: string } {
+  const phase = view.phase;
+  const settled = writerIn(phase.phase, view.roles);
+  if (phase.phase === 'steady' || phase.phase === 'promoted') return { cluster: settled };
+  const switched = view.route && view.route.runId !== undefined && view.route.runId === phase.runId ? view.route.to : undefined;
+  const cluster = switched ?? (phase.phase === 'promoting' || phase.phase === 'aborting' ? view.roles.primary : view.roles.secondary);
+  const fenced = (view.fences[cluster]?.acls.length ?? 0) > 0;
+  const how = switched ? `the ${phase.action ?? 'action'} in progress switched the route to ${cluster}` : `the route still points at ${cluster}`;
+  return { cluster, note: `${phase.phase}: ${how}${fenced ? `, and ${cluster} is fenced: producers cannot write anywhere until the action goes on or is aborted` : ''}` };
+}

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { ExitCode, FailoverError, errorMessage } from '../errors.js';
 import type { Phase, RolesInForce } from '../gates/types.js';
 import type { Acl } from '../kafka/acls.js';
@@ -6,7 +5,9 @@ import type { KafkaConnection } from '../kafka/connection.js';
 import { StateTopicWriter, ensureStateTopic, readStateTopic, type StateSnapshot, type StateWrite } from '../kafka/stateTopic.js';
 import type { Runbook } from '../runbook/schema.js';
 import type { RouteRecord } from '../steps/types.js';
+import { conflictOf } from './lineage.js';
 import { PAIR_KEY, pairRecord, resolvePair, type PairIdentity, type PairRecordValue } from './pairIdentity.js';
+export { newLineage } from './lineage.js';
 
 /**
  * The pair's state on the clusters: the phase and the roles in force, the
@@ -191,31 +192,6 @@ function strip<T>(v: Stamped): T {
 
 export function holderOf(snap: StateSnapshot): LockHolder | null {
   return (snap.get(KEY.lock)?.value as { holder?: LockHolder | null } | null)?.holder ?? null;
-}
-
-/**
- * The phase copy that stands, or the conflict: a copy stands over another
- * when it is the same write or descends from it (its lineage holds the
- * other's id). Copies without lineage (older versions) order by revision.
- * Pure, so it is tested without a cluster.
- */
-export function conflictOf(copies: { cluster: string; record: PhaseRecord & { rev?: number } }[]): { winner?: { cluster: string; record: PhaseRecord }; conflict?: StateConflict } {
-  if (copies.length === 0) return {};
-  const sorted = [...copies].sort((a, b) => (b.record.rev ?? 0) - (a.record.rev ?? 0));
-  const top = sorted[0]!;
-  const topId = top.record.lineage?.at(-1);
-  for (const other of sorted.slice(1)) {
-    const id = other.record.lineage?.at(-1);
-    if (id === undefined || topId === undefined) continue;
-    if (id === topId || top.record.lineage!.includes(id)) continue;
-    if (other.record.lineage!.includes(topId)) continue;
-    return { conflict: { key: KEY.phase, copies: copies.map((c) => ({ cluster: c.cluster, record: c.record })) } };
-  }
-  return { winner: top };
-}
-
-export function newLineage(prior: PhaseRecord | undefined): string[] {
-  return [...(prior?.lineage ?? []), randomBytes(6).toString('hex')].slice(-32);
 }
 
 export class PairStore {

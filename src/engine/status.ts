@@ -5,7 +5,7 @@ import type { RolesInForce } from '../gates/types.js';
 import type { LoadedRunbook } from '../runbook/load.js';
 import { readTranscript } from '../transcript/reader.js';
 import { RunbookConnections } from './connections.js';
-import { pairHazards, writerIn } from './phase.js';
+import { pairHazards, whereWritesGo } from './phase.js';
 import { flowLagReport } from './plan.js';
 import { PairStore, type PairView } from './state.js';
 
@@ -124,20 +124,4 @@ export async function pairStatus(loaded: LoadedRunbook, opts: { transcriptsDir?:
     await store.close();
     if (!opts.connections) await conns.close();
   }
-}
-
-/**
- * Where producers write now. In a steady or promoted pair, the phase says;
- * while an action runs (or was left half done), the route it switched says,
- * and a fence on that cluster means nobody can write at all.
- */
-export function whereWritesGo(view: Pick<PairView, 'phase' | 'roles' | 'route' | 'fences'>): { cluster: string; note?: string } {
-  const phase = view.phase;
-  const settled = writerIn(phase.phase, view.roles);
-  if (phase.phase === 'steady' || phase.phase === 'promoted') return { cluster: settled };
-  const switched = view.route && view.route.runId !== undefined && view.route.runId === phase.runId ? view.route.to : undefined;
-  const cluster = switched ?? (phase.phase === 'promoting' || phase.phase === 'aborting' ? view.roles.primary : view.roles.secondary);
-  const fenced = (view.fences[cluster]?.acls.length ?? 0) > 0;
-  const how = switched ? `the ${phase.action ?? 'action'} in progress switched the route to ${cluster}` : `the route still points at ${cluster}`;
-  return { cluster, note: `${phase.phase}: ${how}${fenced ? `, and ${cluster} is fenced: producers cannot write anywhere until the action goes on or is aborted` : ''}` };
 }

@@ -4,36 +4,15 @@ import { partitionEndsOf } from '../kafka/listOffsets.js';
 import { tpKey } from '../kafka/rawProtocol.js';
 import { stepParams } from '../runbook/steps.js';
 import { errorMessage } from '../errors.js';
-import { translateGroups, type GroupTranslation } from './offsetTranslation.js';
+import { translateGroups } from './offsetTranslation.js';
 import { crashPoint } from './crashPoint.js';
 import type { OutcomeBase, PlanBase, StepContext, StepModule } from './types.js';
 import { flowNaming } from './workload.js';
+import { toPlan, type GroupCommitPlan } from './commitPlan.js';
 
 type Ctx = Pick<StepContext, 'runbook' | 'roles' | 'connection' | 'records' | 'env'>;
 
-export interface GroupCommitPlan {
-  group: string;
-  targetState: string;
-  /** per partition: the source commit, the translated offset, the replay it implies */
-  partitions: {
-    sourceTopic: string;
-    targetTopic: string;
-    partition: number;
-    committed?: number;
-    translated?: number;
-    /** the group's offset on the target before this step */
-    current?: number;
-    replay?: number;
-    method: string;
-    note?: string;
-    /** the translation is behind the group's commit on the target, and the group did not move past it on the source: the commit stays */
-    kept?: boolean;
-    /** the commit moves backwards by this many records (read again) */
-    rewind?: number;
-  }[];
-  commits: OffsetToCommit[];
-  replay?: number;
-}
+export type { GroupCommitPlan } from './commitPlan.js';
 
 export interface TranslatePlan extends PlanBase {
   direction: 'forward' | 'reverse';
@@ -55,50 +34,6 @@ export interface TranslateOutcome extends OutcomeBase {
 
 // Classic and KIP-848 group states in which the group has members.
 const ACTIVE = /stable|rebalanc|assigning|reconciling/i;
-
-/**
- * One group's plan, honest about backward moves: a translation behind the
- * group's current commit on the target would move it back and re-deliver
- * what the group already processed there. When the group did not move past
- * its position on the source since failover last translated it there (it
- * consumed nothing on the other side), the target's commit stays. Otherwise
- * the backward move is made, counted as replay, and the plan is blocked
- * beyond the runbook's replay bound. Never silently.
- */
-function toPlan(g: GroupTranslation, lastSent: Map<string, number> | undefined): GroupCommitPlan {
-  const partitions = g.partitions.map((p): GroupCommitPlan['partitions'][number] => {
-    const translated = p.status === 'translated' && p.targetOffset !== undefined ? p.targetOffset : undefined;
-    const behind = translated !== undefined && p.current !== undefined && translated < p.current;
-    const sent = lastSent?.get(tpKey(p.sourceTopic, p.partition));
-    const stayed = behind && p.committed !== undefined && sent !== undefined && p.committed <= sent;
-    const rewind = behind && !stayed ? p.current! - translated! : undefined;
-    return {
-      sourceTopic: p.sourceTopic,
-      targetTopic: p.targetTopic,
-      partition: p.partition,
-      ...(p.committed === undefined ? {} : { committed: p.committed }),
-      ...(translated === undefined ? {} : { translated }),
-      ...(p.current === undefined ? {} : { current: p.current }),
-      ...(stayed ? { replay: 0 } : rewind !== undefined ? { replay: Math.max(rewind, p.replay ?? 0) } : p.replay === undefined ? {} : { replay: p.replay }),
-      method: p.method,
-      ...(stayed
-        ? { kept: true, note: `keeps the commit ${p.current}: the translation (${translated}) is behind it, and the group did not move past ${sent} on the source` }
-        : rewind !== undefined
-          ? { rewind, note: `moves the commit back from ${p.current} to ${translated}: ${rewind} record(s) read again${p.note ?? p.reason ? `; ${p.note ?? p.reason}` : ''}` }
-          : p.note ?? p.reason
-            ? { note: p.note ?? p.reason }
-            : {}),
-    };
-  });
-  const replays = partitions.map((p) => p.replay);
-  return {
-    group: g.group,
-    targetState: g.targetState,
-    partitions,
-    commits: partitions.flatMap((p) => (p.translated !== undefined && !p.kept ? [{ topic: p.targetTopic, partition: p.partition, offset: p.translated }] : [])),
-    ...(replays.every((r) => r !== undefined) ? { replay: replays.reduce<number>((s, r) => s + (r ?? 0), 0) } : {}),
-  };
-}
 
 /**
  * translate-offsets: commits each workload group's translated position on
