@@ -12,7 +12,15 @@ export interface ClusterInfo {
  */
 export async function describeCluster(conn: KafkaConnection, timeoutMs?: number): Promise<ClusterInfo> {
   const admin = await conn.admin();
-  const d = await conn.call('describe cluster', () => admin.describeCluster(), timeoutMs);
+  // kafkajs's describeCluster destructures a metadata answer that is null when no broker answered (see rawProtocol.ts).
+  const d = await conn.call(
+    'describe cluster',
+    () =>
+      admin.describeCluster().catch((e: unknown) => {
+        throw e instanceof TypeError ? new Error('no broker answered a metadata request') : e;
+      }),
+    timeoutMs,
+  );
   return { name: conn.name, clusterId: d.clusterId, brokers: d.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })) };
 }
 

@@ -7,9 +7,13 @@ import { parseTranscript } from '../../../src/transcript/reader.js';
 import { SECURE_LAB, cli, repoRoot } from '../labHarness.js';
 import { connectAs, onlyTranscript, pairSnapshot, preparedRunbook, type TestRunbook } from './actionLab.js';
 
-/** Everything but the state topic's lock records, which taking and giving back the lock writes. */
+/**
+ * Everything but the state topic's bookkeeping: the lock records, which
+ * taking and giving back the lock writes, and the run's chain anchor, which
+ * pins its transcript (a refused run's too).
+ */
 function withoutLock(s: Awaited<ReturnType<typeof pairSnapshot>>) {
-  const strip = (x: { exists: boolean; records: Record<string, unknown> }) => Object.fromEntries(Object.entries(x.records).filter(([k]) => k !== 'lock'));
+  const strip = (x: { exists: boolean; records: Record<string, unknown> }) => Object.fromEntries(Object.entries(x.records).filter(([k]) => k !== 'lock' && !k.startsWith('anchor/')));
   return { ...s, stateTopic: { east: strip(s.stateTopic.east as never), west: strip(s.stateTopic.west as never) } };
 }
 

@@ -8,7 +8,7 @@ import { KafkaConnection } from '../../../src/kafka/connection.js';
 import { ClusterUnreachableError } from '../../../src/kafka/kafkaErrors.js';
 import { labPaths } from '../../../src/lab/labConfig.js';
 import { readLabSecrets } from '../../../src/lab/secrets.js';
-import { SECURE_LAB, cli, eventually, type CliResult } from '../labHarness.js';
+import { SECURE_LAB, cli, eventually, resetPairState, type CliResult } from '../labHarness.js';
 import { connectAs, labPromote, loadTestRunbook, preparedRunbook, type TestRunbook } from './actionLab.js';
 
 /**
@@ -83,6 +83,8 @@ describe('a paused cluster costs a command one request timeout', () => {
       healthy[name] = ms;
     }
 
+    // The healthy promote left the pair promoted by its runbook: the paused runs start, like the healthy ones, from a steady pair.
+    await resetPairState(SECURE_LAB);
     const paused: Record<string, { r: CliResult; ms: number }> = {};
     expect((await pause('pause')).exitCode).toBe(0);
     try {
@@ -113,6 +115,7 @@ describe('a paused cluster costs a command one request timeout', () => {
 
   it("a drill's next action opens its own connections: east recovered is not remembered as unreachable", async () => {
     await eastAnswers();
+    await resetPairState(SECURE_LAB);
     const loaded = await loadTestRunbook(drillRb);
     const transcriptsDir = join(drillRb.dir, 'transcripts');
     const run = engineActionRunner({ loaded, runbookPath: drillRb.path, cwd: drillRb.dir, transcriptsDir, env: { ...process.env, ...drillRb.env } });
@@ -151,7 +154,8 @@ describe('a paused cluster costs a command one request timeout', () => {
       connectionTimeoutMs: 2000,
       reachability: 'once',
     });
-    const id = (await describeCluster(admin.east)).clusterId;
+    const fresh = connectAs(SECURE_LAB, 'east');
+    const id = (await describeCluster(fresh).finally(() => fresh.close())).clusterId;
     try {
       const up = await conn.reachability();
       expect(up.ok && up.clusterId).toBe(id);

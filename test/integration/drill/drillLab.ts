@@ -29,6 +29,13 @@ export interface DrillRunbookOptions {
   crossCheck?: boolean;
   /** runbooks/lab-secure.yaml on the secure test lab, instead of runbooks/lab.yaml on the plain one */
   secure?: boolean;
+  /**
+   * primary-down and primary-hung stop MirrorMaker 2 this many seconds before
+   * the fault: records east acknowledges meanwhile are on east alone, so the
+   * switch really loses some (MM2 at lab speed otherwise fetches every record
+   * within milliseconds, and a loss of 0 proves nothing)
+   */
+  linkDownFirst?: number;
 }
 
 type Step = Record<string, unknown>;
@@ -65,9 +72,12 @@ export function drillRunbook(opts: DrillRunbookOptions = {}): DrillRunbook {
     // `lab up` must be told the test lab's ports and patterns, or it refuses a lab made with other settings.
     return out[2] === 'lab' && out[3] === 'up' ? [...out.slice(0, 2), ...labUpArgs(lab)] : out;
   };
-  for (const s of Object.values(rb.drill.scenarios)) {
+  for (const [name, s] of Object.entries(rb.drill.scenarios)) {
     if (!s.fault) continue;
     s.fault.inject = labArgs(s.fault.inject);
+    if (opts.linkDownFirst && (name === 'primary-down' || name === 'primary-hung')) {
+      s.fault.inject = ['sh', '-c', `node ${cliPath} lab kill mm2 --dir ${labDir} && sleep ${opts.linkDownFirst} && "$@"`, 'inject', ...s.fault.inject];
+    }
     if (s.fault.recover) {
       // MirrorMaker 2 does not always come back by itself after east was away
       // (its west->east worker group lives on east): the test lab restarts it.
