@@ -189,7 +189,16 @@ export class KafkaConnection {
     try {
       const info = await withTimeout(`${this.name}: connect`, this.timeoutMs, (async () => {
         const admin = await this.openAdmin();
-        return admin.describeCluster();
+        // A cluster that has just started answers with passing errors (a leader election, no broker metadata yet)
+        // for a moment: it answers, so it is asked again until it says something real or the deadline ends.
+        for (;;) {
+          try {
+            return await admin.describeCluster();
+          } catch (e) {
+            if (!passing(e) || Date.now() - checkedAt > this.timeoutMs - 500) throw e;
+            await new Promise((r) => setTimeout(r, 250));
+          }
+        }
       })());
       return {
         ok: true,
@@ -334,4 +343,17 @@ export class KafkaConnection {
 
 function unreachableHint(cluster: string, cause: string | undefined): string {
   return `this command treats ${cluster} as unreachable and does not ask it again; ${cause ?? `check that ${cluster} runs and that its bootstrap addresses are right`}`;
+}
+
+/**
+ * An answer that says "a moment": a retriable Kafka protocol error (a
+ * leader election right after a start), and kafkajs's null metadata when
+ * its brokers have not answered yet. A refused or timed-out connection is
+ * not one: a cluster that is down is told at once.
+ */
+function passing(e: unknown): boolean {
+  if (e instanceof TypeError) return true;
+  const err = e as { retriable?: boolean; name?: string; type?: string; message?: string };
+  if (err.retriable === true && err.name === 'KafkaJSProtocolError') return true;
+  return /LEADER_NOT_AVAILABLE|leadership election|NOT_CONTROLLER|COORDINATOR_LOAD_IN_PROGRESS/.test(`${err.type ?? ''} ${err.message ?? ''}`);
 }

@@ -44,6 +44,8 @@ type Progress = (line: string) => void;
 const READY_TIMEOUT_MS = 180_000;
 // MM2 starts six connectors per flow; on a loaded 2-core machine that takes minutes.
 const HEARTBEAT_TIMEOUT_MS = 240_000;
+/** Heartbeats older than this on a lab whose processes all run: MirrorMaker 2 is stuck, and `up` restarts it. */
+const MM2_STUCK_MS = 60_000;
 
 function settingsFrom(req: LabUpRequest, prior: LabState | undefined): LabSettings {
   const base: LabSettings = prior?.settings ?? {
@@ -221,7 +223,13 @@ export async function labUp(req: LabUpRequest, progress: Progress = () => {}): P
     });
   }
   if (PROCESSES.every((n) => states[n] === 'running')) {
-    return { ...(await describeLab(req.dir)), alreadyRunning: true, elapsedMs: Date.now() - t0 };
+    const running = await describeLab(req.dir);
+    // MirrorMaker 2 in dedicated mode does not always recover from a restarted broker: its workers wait on an
+    // assignment that never comes, and nothing flows. A running lab whose heartbeats stopped gets a new MM2.
+    if (!running.heartbeats.some((h) => h.ageMs === undefined || h.ageMs > MM2_STUCK_MS)) return { ...running, alreadyRunning: true, elapsedMs: Date.now() - t0 };
+    progress(`MirrorMaker 2's heartbeats stopped (${running.heartbeats.map((h) => `${h.flow} ${h.ageMs === undefined ? 'none' : `${Math.round(h.ageMs / 1000)} s old`}`).join(', ')}): restarting it`);
+    await stop(state.processes.mm2);
+    states.mm2 = 'stopped';
   }
 
   const java = await findJava();
@@ -245,6 +253,12 @@ export async function labUp(req: LabUpRequest, progress: Progress = () => {}): P
   // A lab that cannot come up is not left half-running: what this call started, it stops.
   const startedNow: ProcessName[] = [];
   try {
+    // A broker that comes back under a running MirrorMaker 2 leaves it stuck as often as not (see above): restart both.
+    if (toStart.length > 0 && states.mm2 === 'running') {
+      progress(`stopping MirrorMaker 2 while ${toStart.join(' and ')} ${toStart.length > 1 ? 'start' : 'starts'}`);
+      await stop(state.processes.mm2);
+      states.mm2 = 'stopped';
+    }
     for (const b of toStart) {
       mkdirSync(paths.data(b), { recursive: true });
       writeFileSync(paths.config(b), serverProperties(s, b, paths.data(b), secrets), { mode: 0o600 });
