@@ -1,6 +1,6 @@
 import { errorMessage, ExitCode, FailoverError } from '../errors.js';
 import type { GateResult } from '../gates/types.js';
-import { measureReplicationLag, type LagReport } from '../kafka/replicationLag.js';
+import { failureKind, lagMapping, measureReplicationLag, unmeasuredReport, type LagReport } from '../kafka/replicationLag.js';
 import type { ActionName, Runbook } from '../runbook/schema.js';
 import type { StepSpec } from '../runbook/steps.js';
 import { stepModule } from '../steps/registry.js';
@@ -11,7 +11,7 @@ import { buildStepContext } from './context.js';
 import { checkPhase } from './phase.js';
 import { readOnlyRecords } from './records.js';
 import { PairStore, type PairView } from './state.js';
-import { StopCriteria } from './stopCriteria.js';
+import { StopCriteria, type LagMeasure } from './stopCriteria.js';
 import type { ActionHooks, ActionPlan, ActionRequest, PlannedStep } from './types.js';
 
 /** Plans each step from `from` on, in order; a step that cannot be planned says why instead of stopping the others. */
@@ -56,23 +56,39 @@ export function planFromView(req: ActionRequest, view: PairView, steps: PlannedS
   };
 }
 
-/** A lag measurement for stop criteria, in the direction the action moves data. */
-export function lagMeasure(req: ActionRequest, connections: RunbookConnections, roles: { primary: string; secondary: string }) {
+/**
+ * A lag measurement for stop criteria, in the direction the action moves
+ * data. Lag does not apply (undefined) when the operator declared the
+ * source down: what it holds is out of reach by their decision, not by an
+ * error; any other failure to measure is a report the criteria act on.
+ */
+export function lagMeasure(req: ActionRequest, connections: RunbookConnections, roles: { primary: string; secondary: string }, declaredDown: readonly string[] = []): LagMeasure {
   const rb = req.loaded.runbook;
   const [source, target] = req.action === 'revert' ? [roles.secondary, roles.primary] : [roles.primary, roles.secondary];
+  if (declaredDown.includes(source)) return async () => undefined;
   return (seconds: boolean) => flowLagReport(rb, connections, source, target, seconds);
 }
 
-/** Replication lag from `source` to `target` over the workload topics that exist on the source. */
+/**
+ * Replication lag from `source` to `target` over the workload topics that
+ * exist on the source, through the link's offset mapping. A source that
+ * cannot be read gives an `unmeasured` report, never an empty one.
+ */
 export async function flowLagReport(rb: Runbook, connections: RunbookConnections, source: string, target: string, seconds: boolean): Promise<LagReport> {
-  const conn = connections.get(source);
-  const admin = await conn.admin();
-  const existing = await conn.call('list topics', () => admin.listTopics());
   const naming = flowNaming(rb, source, target);
+  const mapping = lagMapping(naming, rb.link.kind === 'mirrormaker2' ? rb.link.offsetSyncsLocation : 'source');
+  const conn = connections.get(source);
+  let existing: string[];
+  try {
+    const admin = await conn.admin();
+    existing = await conn.call('list topics', () => admin.listTopics());
+  } catch (e) {
+    return unmeasuredReport(mapping.kind, Date.now(), { kind: failureKind(e, 'source'), reason: `${source} cannot be read: ${errorMessage(e)}` });
+  }
   const flows = producedTopics(rb, existing)
     .filter((t) => existing.includes(t))
     .map((t) => ({ source: t, target: targetTopicName(naming, t) }));
-  return measureReplicationLag(conn, connections.get(target), flows, { seconds });
+  return measureReplicationLag(conn, connections.get(target), flows, mapping, { seconds });
 }
 
 /**
