@@ -81,10 +81,9 @@ async function measure(ctx: Ctx, plan: Pick<WaitReplicationPlan, 'source' | 'tar
   return { lag: summariseLag(report), verdict: (maxRecords) => lagVerdict(report, { maxRecords }) };
 }
 
-function verdictText(v: LagVerdict, lag: LagSummary): string {
-  if (v.kind === 'unknown') return `unknown: ${v.reason || lag.unmeasured?.reason}`;
-  if (v.kind === 'over') return `${v.worst.sourceTopic}-${v.worst.partition} lags ${v.worst.lag} record(s)`;
-  return `worst partition ${lag.maxLag}`;
+function verdictText(v: Exclude<LagVerdict, { kind: 'within' }>): string {
+  if (v.kind === 'unknown') return `unknown: ${v.reason}`;
+  return `over the limit: ${v.worst.sourceTopic}-${v.worst.partition} lags ${v.worst.lag} record(s)`;
 }
 
 /**
@@ -152,7 +151,7 @@ export const waitReplication: StepModule<'wait-replication', WaitReplicationPlan
         const v = m.verdict(plan.maxLagRecords);
         ctx.progress({ message: describeLag(flow, lag), data: lag });
         if (v.kind === 'within') return { reached: true, waitedMs: ctx.now() - started, lag, summary: `caught up in ${((ctx.now() - started) / 1000).toFixed(1)} s (worst partition ${lag.maxLag})` };
-        why = v.kind === 'unknown' ? `lag unknown (${v.reason || lag.unmeasured?.reason})` : `${lag.maxLag} behind`;
+        why = v.kind === 'unknown' ? `lag unknown (${v.reason})` : `${lag.maxLag} behind`;
       } catch (e) {
         why = `lag unknown (${errorMessage(e)})`;
         ctx.progress({ message: `${flow}: ${why}` });
@@ -177,7 +176,7 @@ export const waitReplication: StepModule<'wait-replication', WaitReplicationPlan
     return {
       check: 'wait-replication',
       status: 'fail',
-      finding: `${plan.source}->${plan.target} is not shown to be caught up: ${verdictText(v, lag)} (limit ${plan.maxLagRecords})`,
+      finding: `${plan.source}->${plan.target} lag is ${verdictText(v)} (limit ${plan.maxLagRecords} record(s) per partition)`,
       data: lag,
     };
   },
