@@ -30,14 +30,17 @@ const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0') as { Reco
 const Record = require('kafkajs/src/protocol/recordBatch/record/v0') as (opts: object) => unknown;
 const Long = require('kafkajs/src/utils/long') as { fromValue(v: number): unknown };
 
-/** A batch of records at `firstOffset + deltas[i]`, timestamps `firstTimestamp + 10 * i`. */
-async function batch(firstOffset: number, firstTimestamp: number, deltas: number[]): Promise<Buffer> {
+/**
+ * A batch of records at `firstOffset + deltas[i]`, timestamps `firstTimestamp + 10 * i`; `lastOffsetDelta`
+ * beyond the last record is what compaction leaves when it removed a batch's last records.
+ */
+async function batch(firstOffset: number, firstTimestamp: number, deltas: number[], lastOffsetDelta = deltas[deltas.length - 1]): Promise<Buffer> {
   const encoded = await RecordBatch({
     compression: 0,
     firstOffset: Long.fromValue(firstOffset),
     firstTimestamp,
     maxTimestamp: firstTimestamp + 10 * (deltas.length - 1),
-    lastOffsetDelta: deltas[deltas.length - 1],
+    lastOffsetDelta,
     records: deltas.map((d, i) => Record({ offsetDelta: d, timestampDelta: 10 * i, key: Buffer.from(`k${d}`), value: Buffer.from(`v${d}`), headers: {} })),
   });
   return encoded.buffer;
@@ -137,6 +140,26 @@ describe('scanTail', () => {
     expect(scanTail(compacted, 11, 16, 'x')).toEqual({ kind: 'data', offset: 15, timestamp: 1_010 });
   });
 
+  it('a batch whose remaining records all lie before `from` covers its offsets; it is not data', async () => {
+    // Records 10 and 11 of a batch that spanned 10..15 before compaction.
+    const compacted = await batch(10, 1_000, [0, 1], 5);
+    expect(scanTail(compacted, 12, 20, 'x')).toEqual({ kind: 'more', next: 16 });
+    expect(scanTail(compacted, 12, 16, 'x')).toEqual({ kind: 'none' });
+    expect(scanTail(Buffer.concat([compacted, await records(16, 7_000, 1)]), 12, 20, 'x')).toEqual({ kind: 'data', offset: 16, timestamp: 7_000 });
+  });
+
+  it('a batch that starts at or after the end is "none", even cut short', async () => {
+    const after = await records(14, 2_000, 3);
+    expect(scanTail(after.subarray(0, 64), 13, 14, 'x')).toEqual({ kind: 'none' });
+    expect(scanTail(after.subarray(0, 64), 13, 15, 'x')).toEqual({ kind: 'data', offset: 14, timestamp: 2_000 });
+  });
+
+  it('a header of exactly 61 bytes is enough to read a batch', async () => {
+    const whole = await records(10, 5_000, 3);
+    expect(scanTail(whole.subarray(0, 61), 11, 13, 'x')).toEqual({ kind: 'data', offset: 11, timestamp: 5_000 });
+    expect(scanTail(whole.subarray(0, 60), 11, 13, 'x')).toEqual({ kind: 'more', next: 11 });
+  });
+
   it('skips whole batches before `from`, and a batch whose records all lie before it', async () => {
     const bytes = Buffer.concat([await records(0, 100, 2), await records(2, 200, 2)]);
     expect(scanTail(bytes, 3, 4, 'x')).toEqual({ kind: 'data', offset: 3, timestamp: 210 });
@@ -198,6 +221,8 @@ describe('withTail', () => {
   it('the first data record bounds the lag and gives its age', () => {
     expect(withTail(lagging, { kind: 'data', offset: 101, timestamp: 4_000 }, 10_000, true)).toEqual({ ...part({ lag: 49, from: 101 }), lagMs: 6_000 });
     expect(withTail(lagging, { kind: 'data', offset: 101, timestamp: 4_000 }, 10_000, false)).toEqual(part({ lag: 49, from: 101 }));
+    // A record stamped at the epoch is old, not without a timestamp.
+    expect(withTail(lagging, { kind: 'data', offset: 100, timestamp: 0 }, 10_000, true)).toMatchObject({ lag: 50, lagMs: 10_000 });
     // A clock ahead of ours is not a negative age.
     expect(withTail(lagging, { kind: 'data', offset: 100, timestamp: 12_000 }, 10_000, true)).toMatchObject({ lag: 50, lagMs: 0 });
   });
@@ -236,6 +261,9 @@ describe('summarise', () => {
   it('without seconds, ages are neither totalled nor unknown', () => {
     expect(summarise(ps, false)).toEqual({ maxLag: 7, totalLag: 12, unknown: [{ topic: 'orders', partition: 2, of: 'records', kind: 'no-mapping', reason: 'no sync' }] });
     expect(summarise([], true)).toEqual({ maxLag: 0, totalLag: 0, maxLagMs: 0, unknown: [] });
+    // A known partition whose age was not set (not lagging, judged without a tail) counts as 0, not NaN.
+    expect(summarise([part({ partition: 0, lag: 0 }), part({ partition: 1, lag: 1, lagMs: 40 })], true)).toMatchObject({ maxLagMs: 40 });
+    expect(summarise([part({ partition: 0, lag: 1, lagMs: 40 }), part({ partition: 1, lag: 0 })], true)).toMatchObject({ maxLagMs: 40 });
   });
 });
 
@@ -255,6 +283,12 @@ describe('lagVerdict', () => {
     const r = reportOf([part({ partition: 0, lag: 4, lagMs: 900 }), part({ partition: 1, lag: 9, lagMs: 100 }), part({ partition: 2, lag: 6, lagMs: 50 })]);
     expect(lagVerdict(r, { maxRecords: 3 })).toMatchObject({ kind: 'over', by: 'records', worst: { partition: 1, lag: 9 } });
     expect(lagVerdict(r, { maxRecords: 9, maxMs: 99 })).toMatchObject({ kind: 'over', by: 'seconds', worst: { partition: 0, lagMs: 900 } });
+  });
+
+  it('of partitions equally over the bound, the first is named', () => {
+    const r = reportOf([part({ partition: 0, lag: 9, lagMs: 900 }), part({ partition: 1, lag: 9, lagMs: 900 })]);
+    expect(lagVerdict(r, { maxRecords: 3 })).toMatchObject({ worst: { partition: 0 } });
+    expect(lagVerdict(r, { maxMs: 100 })).toMatchObject({ worst: { partition: 0 } });
   });
 
   it('a known partition over the bound is reported before unknown ones', () => {
