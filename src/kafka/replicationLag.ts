@@ -361,7 +361,7 @@ const PARTITION_MAX_BYTES = 16 * 1024;
 const REQUEST_MAX_BYTES = 8 * 1024 * 1024;
 const MAX_ROUNDS = 4;
 
-interface TailWanted {
+export interface TailWanted {
   topic: string;
   partition: number;
   from: number;
@@ -372,9 +372,10 @@ interface TailWanted {
  * Reads each wanted partition of the source from `from`: one Fetch per
  * leader for all of them, again (from where the markers stopped, or for the
  * partitions a full answer left out) a few rounds at most. A partition
- * left without an answer is 'unknown'.
+ * left without an answer is 'unknown', never 'none': unlike recordsAt's
+ * "nothing found", the answer tells markers only from no answer.
  */
-async function readTails(conn: KafkaConnection, leaders: LeaderIndex, wanted: readonly TailWanted[]): Promise<Map<string, Tail>> {
+export async function readTails(conn: KafkaConnection, leaders: LeaderIndex, wanted: readonly TailWanted[]): Promise<Map<string, Tail>> {
   const out = new Map<string, Tail>();
   if (wanted.length === 0) return out;
   const { perBroker, leaderless } = byLeader(leaders, wanted);
