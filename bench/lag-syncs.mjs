@@ -7,6 +7,7 @@
 // deleted by the bench.
 //
 //   node bench/lag-syncs.mjs [--dir .lab] [--partitions 5000] [--records 200000] [--polls 10]
+import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 
