@@ -18,6 +18,7 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/integration/globalSetup.ts'],
+          setupFiles: ['test/integration/pairReset.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           // One lab, shared; files run one at a time because some of them

@@ -75,12 +75,13 @@ export function buildProgram(): Command {
     });
   transcript
     .command('verify')
-    .description('check the hash chain; exit 1 names the first broken line')
+    .description('check the hash chain, and with --runbook against the anchors on the clusters; exit 1 names the first broken line, or an incomplete run')
     .argument('<file>', 'a transcript (.jsonl)')
+    .option('--runbook <runbook>', "compare with the chain heads the pair's clusters recorded for this run (catches a rewritten or cut transcript)")
     .option('--json', 'one JSON document on stdout')
-    .action(async (file: string, opts) => {
+    .action(async (file: string, opts: { runbook?: string; json?: boolean }) => {
       const { transcriptVerify } = await import('./commands/transcript.js');
-      setExit(await transcriptVerify(file, opts));
+      setExit(await transcriptVerify(file, { ...opts, cwd: process.cwd() }));
     });
   program
     .command('plan')
@@ -94,41 +95,91 @@ export function buildProgram(): Command {
       setExit(await plan({ runbook, action, json: Boolean(opts.json), verbose: Boolean(opts.verbose), cwd: process.cwd() }));
     });
   const collect = (v: string, prev: string[] = []) => [...prev, v];
+  type ActionCliOptions = {
+    yes?: boolean;
+    dryRun?: boolean;
+    resume?: string;
+    override?: string[];
+    reason?: string[];
+    declareDown?: string[];
+    declareReason?: string;
+    transcript?: string;
+    wait?: string;
+    transcripts: string;
+    json?: boolean;
+  };
+  const runAction = async (runbook: string, action: 'promote' | 'revert' | 'continue-forward' | 'abort' | 'fence', opts: ActionCliOptions) => {
+    const { actionCommand } = await import('./commands/action.js');
+    setExit(
+      await actionCommand({
+        runbook,
+        action,
+        yes: Boolean(opts.yes),
+        dryRun: Boolean(opts.dryRun),
+        ...(opts.resume ? { resume: opts.resume } : {}),
+        override: opts.override ?? [],
+        reason: opts.reason ?? [],
+        declareDown: opts.declareDown ?? [],
+        ...(opts.declareReason !== undefined ? { declareReason: opts.declareReason } : {}),
+        ...(opts.transcript ? { transcript: opts.transcript } : {}),
+        ...(opts.wait ? { wait: opts.wait } : {}),
+        transcripts: opts.transcripts,
+        json: Boolean(opts.json),
+        cwd: process.cwd(),
+        argv: process.argv.slice(2),
+      }),
+    );
+  };
+  const actionOptions = (cmd: Command, what: string, opts: { overrides?: boolean } = {}): Command => {
+    cmd
+      .argument('<runbook>', 'the runbook')
+      .option('--yes', 'confirm in advance (needed without a terminal); the transcript records it')
+      .option('--dry-run', `show every step's plan and change nothing${what}`)
+      .option('--resume <transcript>', 'continue the run of this transcript: completed steps are verified again against the live pair')
+      .option('--declare-down <cluster>', 'act without this cluster\'s lock: it is down (repeatable; needs --declare-reason; typed confirmation on a terminal)', collect)
+      .option('--declare-reason <text>', 'why the declared clusters are down; recorded in the transcript and on the clusters');
+    if (opts.overrides) {
+      cmd
+        .option('--override <gate>', 'start although this required gate scores 0 (repeatable; needs --reason)', collect)
+        .option('--reason <text>', 'why the override is safe; recorded in the transcript (one per --override)', collect);
+    }
+    return cmd.option('--transcripts <dir>', 'where transcripts go', 'transcripts').option('--json', 'with --dry-run: the plan as one JSON document; otherwise the outcome');
+  };
   for (const [action, desc] of [
     ['promote', 'make the secondary the primary: fence, drain, translate offsets, move the route'],
     ['revert', 'undo a promote: back to the home primary'],
     ['continue-forward', 'keep the promoted cluster as the primary for good'],
   ] as const) {
-    program
-      .command(action)
-      .description(desc)
-      .argument('<runbook>', 'the runbook')
-      .option('--yes', 'confirm in advance (needed without a terminal); the transcript records it')
-      .option('--dry-run', `show every step's plan and change nothing (the same as \`failover plan <runbook> ${action}\`)`)
-      .option('--resume <transcript>', 'continue the run of this transcript: completed steps are verified again')
-      .option('--override <gate>', 'start although this required gate scores 0 (repeatable; needs --reason)', collect)
-      .option('--reason <text>', 'why the override is safe; recorded in the transcript (one per --override)', collect)
-      .option('--transcripts <dir>', 'where transcripts go', 'transcripts')
-      .option('--json', 'with --dry-run: the plan as one JSON document; otherwise the outcome')
-      .action(async (runbook: string, opts: { yes?: boolean; dryRun?: boolean; resume?: string; override?: string[]; reason?: string[]; transcripts: string; json?: boolean }) => {
-        const { actionCommand } = await import('./commands/action.js');
-        setExit(
-          await actionCommand({
-            runbook,
-            action,
-            yes: Boolean(opts.yes),
-            dryRun: Boolean(opts.dryRun),
-            ...(opts.resume ? { resume: opts.resume } : {}),
-            override: opts.override ?? [],
-            reason: opts.reason ?? [],
-            transcripts: opts.transcripts,
-            json: Boolean(opts.json),
-            cwd: process.cwd(),
-            argv: process.argv.slice(2),
-          }),
-        );
-      });
+    actionOptions(program.command(action).description(desc), ` (the same as \`failover plan <runbook> ${action}\`)`, { overrides: true }).action((runbook: string, opts: ActionCliOptions) =>
+      runAction(runbook, action, opts),
+    );
   }
+  actionOptions(
+    program
+      .command('abort')
+      .description('take a pair left promoting, reverting or continuing back to where that action started, undoing its applied steps in reverse from its transcript')
+      .option('--transcript <file>', "the stuck run's transcript, when it is not where the pair's record says"),
+    '',
+  ).action((runbook: string, opts: ActionCliOptions) => runAction(runbook, 'abort', opts));
+  actionOptions(
+    program
+      .command('fence')
+      .description('apply the fences the pair records as pending (a fence-writes whose cluster did not answer), now that the cluster is back')
+      .option('--wait <duration>', "keep trying a cluster that does not answer yet (its brokers, or its controllers when the runbook names them) this long, e.g. while it restarts"),
+    '',
+  ).action((runbook: string, opts: ActionCliOptions) => runAction(runbook, 'fence', opts));
+  program
+    .command('resolve')
+    .description("settle copies of the pair's state that disagree (written on both sides of a partition): keep one cluster's copy")
+    .argument('<runbook>', 'the runbook')
+    .requiredOption('--keep <cluster>', 'the cluster whose copy of the state is true')
+    .requiredOption('--reason <text>', 'why; recorded in the transcript and on the clusters')
+    .option('--yes', 'confirm in advance (needed without a terminal)')
+    .option('--transcripts <dir>', 'where transcripts go', 'transcripts')
+    .action(async (runbook: string, opts: { keep: string; reason: string; yes?: boolean; transcripts: string }) => {
+      const { resolveCommand } = await import('./commands/resolve.js');
+      setExit(await resolveCommand({ runbook, keep: opts.keep, reason: opts.reason, yes: Boolean(opts.yes), transcripts: opts.transcripts, cwd: process.cwd(), argv: process.argv.slice(2) }));
+    });
   program
     .command('status')
     .description('phase, roles, who holds the lock, replication lag each way, the last transcript')
@@ -239,16 +290,17 @@ function setExit(code: ExitCodeValue): void {
 export async function main(argv: string[]): Promise<void> {
   let interrupted = false;
   process.on('SIGINT', () => {
-    // A second Ctrl-C ends at once; the first lets an action write its transcript.
-    if (interrupted) process.exit(ExitCode.interrupted);
+    // A second Ctrl-C ends at once; the first lets an action write its transcript. A command that does not
+    // listen for it itself (check, status, plan: they change nothing) ends at the first.
+    if (interrupted || process.listenerCount('SIGINT') <= 1) process.exit(ExitCode.interrupted);
     interrupted = true;
     process.exitCode = ExitCode.interrupted;
   });
   try {
     await buildProgram().parseAsync(argv);
-    process.exitCode = exitCode;
+    process.exitCode = interrupted ? ExitCode.interrupted : exitCode;
   } catch (e) {
-    process.exitCode = exitCodeFor(e);
+    process.exitCode = interrupted ? ExitCode.interrupted : exitCodeFor(e);
   }
   // On a pipe, stdout may still hold part of a large --json document: let it
   // drain (writes complete in order), then exit, since leftover sockets (a

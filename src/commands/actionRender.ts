@@ -64,7 +64,7 @@ export function eventPrinter(write: Write, opts: { tty: boolean }): (e: EngineEv
         w(c.dim(`${e.resumed ? 'resuming' : 'transcript'}: ${e.transcript}`));
         break;
       case 'locked':
-        w(c.dim(`lock taken on ${e.clusters.join(', ')}${e.unreachable.length ? `; unreachable: ${e.unreachable.map((u) => u.cluster).join(', ')}` : ''}`));
+        w(c.dim(`lock taken on ${e.clusters.join(', ')}`) + (e.declaredDown.length ? c.yellow(`; declared down: ${e.declaredDown.join(', ')}`) : ''));
         break;
       case 'gate': {
         const colour = e.result.score === 0 ? c.red : e.result.score === 1 ? c.yellow : c.green;

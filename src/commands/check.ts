@@ -10,7 +10,8 @@ import type { Evidence, GateResult } from '../gates/types.js';
 import { GATE_NAMES, type GateName } from '../runbook/gates.js';
 import { loadRunbookOrThrow } from '../runbook/load.js';
 import { redact, redactDeep } from '../runbook/secrets.js';
-import { c, out, writeReportFile } from '../ui/report.js';
+import { folderToRead } from '../files.js';
+import { c, out, prepareReportFile, writeReportFile } from '../ui/report.js';
 
 export interface CheckCommandOptions {
   runbook: string;
@@ -41,6 +42,11 @@ function gateNames(given: string[] | undefined): GateName[] | undefined {
  */
 export async function check(opts: CheckCommandOptions): Promise<ExitCodeValue> {
   const gates = gateNames(opts.gates);
+  // Paths first: a wrong one ends the command before any cluster is asked.
+  prepareReportFile(opts.cwd, opts.junit, '--junit');
+  prepareReportFile(opts.cwd, opts.markdown, '--markdown');
+  const transcriptsDir = resolve(opts.cwd, opts.transcripts ?? 'transcripts');
+  folderToRead(transcriptsDir, 'the transcripts folder', 'give --transcripts the folder where failover wrote earlier transcripts (it need not exist yet)');
   const loaded = await loadRunbookOrThrow(resolve(opts.cwd, opts.runbook), { displayPath: opts.runbook, ...(opts.env ? { env: opts.env } : {}) });
   const connections = connectRunbook(loaded.runbook);
   let result: CheckResult;
@@ -52,7 +58,7 @@ export async function check(opts: CheckCommandOptions): Promise<ExitCodeValue> {
       contentHash: loaded.contentHash,
       connections,
       ...(gates ? { gates } : {}),
-      transcriptsDir: resolve(opts.cwd, opts.transcripts ?? 'transcripts'),
+      transcriptsDir,
     }));
   } finally {
     await closeAll(connections);
@@ -64,8 +70,8 @@ export async function check(opts: CheckCommandOptions): Promise<ExitCodeValue> {
       { exitCode: ExitCode.usage, hint: 'check that the clusters run and that the runbook\'s bootstrap addresses and auth are right' },
     );
   }
-  writeReportFile(opts.cwd, opts.junit, () => toJunit(result));
-  writeReportFile(opts.cwd, opts.markdown, () => toMarkdown(result));
+  writeReportFile(opts.cwd, opts.junit, () => toJunit(result), '--junit');
+  writeReportFile(opts.cwd, opts.markdown, () => toMarkdown(result), '--markdown');
   if (opts.json) process.stdout.write(toJson(result));
   else render(result, Boolean(opts.verbose));
   return result.readiness.ready ? ExitCode.ok : ExitCode.findings;

@@ -1,4 +1,4 @@
-import { relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import Table from 'cli-table3';
 import { ExitCode, FailoverError, errorMessage, type ExitCodeValue } from '../errors.js';
 import { engineActionRunner } from '../drill/engineAction.js';
@@ -12,7 +12,9 @@ import { sparkline } from '../drill/timeline.js';
 import { loadRunbookOrThrow } from '../runbook/load.js';
 import { redactDeep } from '../runbook/secrets.js';
 import { colourEnabled } from '../ui/colour.js';
-import { c, info, out, writeReportFile } from '../ui/report.js';
+import { ensureDir } from '../files.js';
+import { defaultTranscriptPath } from '../transcript/writer.js';
+import { c, info, out, prepareReportFile, writeReportFile } from '../ui/report.js';
 
 export interface DrillCommandOptions {
   runbook: string;
@@ -54,6 +56,14 @@ export async function drill(opts: DrillCommandOptions): Promise<ExitCodeValue> {
   if (!rb.actions[scenario.action]) throw new FailoverError(`${opts.runbook}: scenario ${name} runs ${scenario.action}, and the runbook has no such action`, { hint: `define actions.${scenario.action}` });
   if (opts.revert && !rb.actions.revert) throw new FailoverError(`${opts.runbook}: --revert, and the runbook has no revert action`, { hint: 'define actions.revert, or drop --revert' });
 
+  // Paths before anything is injected: the drill's folder is made here, once (a recursive mkdir on a
+  // file system that refuses it, such as /proc, would never return), and the report files must be writable.
+  const transcriptsDir = resolve(opts.cwd, opts.transcripts ?? 'transcripts');
+  ensureDir(dirname(defaultTranscriptPath(rb.name, 'drill', new Date(), transcriptsDir)), 'the transcripts folder', "choose a folder failover can write with --transcripts <dir>; the drill's transcript and reports go there");
+  prepareReportFile(opts.cwd, opts.junit, '--junit');
+  prepareReportFile(opts.cwd, opts.markdown, '--markdown');
+  prepareReportFile(opts.cwd, opts.html, '--html');
+
   const what = `drill ${name} on ${rb.name}: ${scenario.fault ? `inject ${scenario.kind} into ${rb.roles.primary} (${scenario.fault.inject.join(' ')}), ` : ''}${scenario.action} to ${rb.roles.secondary}${opts.revert ? ', then revert' : ''}, under a ${rb.drill.probe.ratePerSecond}/s probe`;
   if (!opts.yes) {
     if (!process.stdin.isTTY || !process.stderr.isTTY) {
@@ -75,8 +85,8 @@ export async function drill(opts: DrillCommandOptions): Promise<ExitCodeValue> {
       runbookPath: opts.runbook,
       scenario: name,
       revert: Boolean(opts.revert),
-      runAction: opts.runAction ?? engineActionRunner({ loaded, runbookPath: opts.runbook, cwd: opts.cwd, transcriptsDir: resolve(opts.cwd, opts.transcripts ?? 'transcripts'), ...(opts.env ? { env: opts.env } : {}) }),
-      transcriptsDir: resolve(opts.cwd, opts.transcripts ?? 'transcripts'),
+      runAction: opts.runAction ?? engineActionRunner({ loaded, runbookPath: opts.runbook, cwd: opts.cwd, transcriptsDir, ...(opts.env ? { env: opts.env } : {}) }),
+      transcriptsDir,
       argv: ['drill', opts.runbook, '--scenario', name, ...(opts.revert ? ['--revert'] : [])],
       progress,
       ...(opts.env ? { env: opts.env } : {}),
@@ -86,9 +96,9 @@ export async function drill(opts: DrillCommandOptions): Promise<ExitCodeValue> {
     throw new FailoverError(`drill ${name}: ${errorMessage(e)}`, { exitCode: ExitCode.usage, hint: 'check that both clusters run and the runbook\'s addresses are right; nothing was injected', cause: e });
   }
   result = redactDeep(result);
-  writeReportFile(opts.cwd, opts.junit, () => renderDrillJunit(result));
-  writeReportFile(opts.cwd, opts.markdown, () => renderDrillMarkdown(result));
-  writeReportFile(opts.cwd, opts.html, () => renderDrillHtml(result));
+  writeReportFile(opts.cwd, opts.junit, () => renderDrillJunit(result), '--junit');
+  writeReportFile(opts.cwd, opts.markdown, () => renderDrillMarkdown(result), '--markdown');
+  writeReportFile(opts.cwd, opts.html, () => renderDrillHtml(result), '--html');
   if (opts.json) {
     process.stdout.write(drillResultJson(result));
   } else render(result, opts.cwd);

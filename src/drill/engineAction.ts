@@ -1,4 +1,4 @@
-import { runAction } from '../engine/index.js';
+import { readPairPhase, runAction } from '../engine/index.js';
 import type { LoadedRunbook } from '../runbook/load.js';
 import type { ActionName } from '../runbook/schema.js';
 import type { ActionRunner, ActionStepEvent } from './runDrill.js';
@@ -17,16 +17,29 @@ export interface EngineActionOptions {
  * the rehearsal the rollback gate counts), the lock and phase on the
  * clusters, the required gates, and every step's plan, apply and verify. The
  * drill's confirmation covers the action's.
+ *
+ * Each action opens its own connections (no `connections` hook): a cluster's
+ * reachability is decided once per connection, so a revert that runs after
+ * the drill recovered the primary must not inherit the promote's verdict
+ * that it does not answer.
  */
 export function engineActionRunner(opts: EngineActionOptions): ActionRunner {
-  return async (action, onStep) => {
+  return async (action, onStep, context = {}) => {
+    // The fences a primary-down promote left pending are applied as soon as the primary is back, as `failover status` tells an operator.
+    if (action === 'fence') {
+      const pending = (await readPairPhase(opts.loaded.runbook, undefined, opts.runbookPath).catch(() => undefined))?.pendingFences ?? [];
+      if (pending.length === 0) return { outcome: 'ok', exitCode: 0, summary: 'no fence pending', noop: true };
+    }
     const r = await runAction(
       {
         loaded: opts.loaded,
-        action: action as ActionName,
+        action: action as ActionName | 'fence',
         transcriptsDir: opts.transcriptsDir,
-        argv: [action, opts.runbookPath, '--yes', '(run by failover drill)'],
+        argv: [action, opts.runbookPath, '--yes', '(run by failover drill)', ...(context.declaredDown ?? []).flatMap((d) => ['--declare-down', d.cluster])],
         ...(opts.env ? { env: opts.env } : {}),
+        ...(context.declaredDown?.length ? { declaredDown: context.declaredDown } : {}),
+        ...(context.knownIds ? { knownIds: context.knownIds } : {}),
+        ...(context.waitMs === undefined ? {} : { waitMs: context.waitMs }),
       },
       {
         confirm: async () => ({ yes: true, via: 'flag' }),

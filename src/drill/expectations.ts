@@ -4,6 +4,11 @@ import type { Measurement } from './measure.js';
 /**
  * The drill's hypothesis, checked: each bound of `drill.expect` (merged with
  * the scenario's own) against what the probe measured.
+ *
+ * `maxWritesToDemoted` holds even when the runbook does not write it: at 0
+ * whenever the stale client ran, because a second writable primary is the
+ * failure a failover tool exists to prevent. A bound written for a drill
+ * without a stale client is breached as not measured: nothing tested it.
  */
 export interface ExpectationResult {
   name: keyof DrillExpect;
@@ -22,7 +27,11 @@ const WHAT: Record<keyof DrillExpect, { unit: 'events' | 'seconds'; noun: string
   maxReadDowntimeSeconds: { unit: 'seconds', noun: 'read downtime', of: (m) => m.readDowntimeMs / 1000 },
   maxDuplicates: { unit: 'events', noun: 'duplicate receipts', of: (m) => m.duplicates },
   maxReorderings: { unit: 'events', noun: 'per-key reorderings', of: (m) => m.reorderings },
+  maxWritesToDemoted: { unit: 'events', noun: 'stale-client writes acknowledged by the demoted cluster', of: (m) => m.writesToDemoted },
 };
+
+/** The bound when the runbook does not write one. */
+export const DEFAULT_MAX_WRITES_TO_DEMOTED = 0;
 
 export const EXPECTATION_ORDER = Object.keys(WHAT) as (keyof DrillExpect)[];
 
@@ -39,9 +48,13 @@ export function mergeExpect(base: DrillExpect | undefined, scenario: DrillExpect
 export function checkExpectations(expect: DrillExpect, m: Measurement): ExpectationResult[] {
   const out: ExpectationResult[] = [];
   for (const name of EXPECTATION_ORDER) {
-    const limit = expect[name];
+    const limit = name === 'maxWritesToDemoted' && m.stale !== undefined ? (expect[name] ?? DEFAULT_MAX_WRITES_TO_DEMOTED) : expect[name];
     if (limit === undefined) continue;
     const w = WHAT[name];
+    if (name === 'maxWritesToDemoted' && m.stale === undefined) {
+      out.push({ name, actual: 0, limit, unit: w.unit, ok: false, finding: `${name}: not measured, because the drill ran no stale client (drill.probe.staleRatePerSecond is 0)` });
+      continue;
+    }
     const actual = w.of(m);
     const ok = actual <= limit;
     out.push({

@@ -1,4 +1,5 @@
 import type { ProbeLog } from './probeLog.js';
+import { measureStale, type RouteSwitch, type StaleMeasurement } from './writesToDemoted.js';
 
 /**
  * The drill's outcome, computed from the probe's own records and from
@@ -23,7 +24,10 @@ import type { ProbeLog } from './probeLog.js';
  *   lower than one already received for that key;
  * - failed but stored: sends that failed for the probe (a timeout against a
  *   hung broker) and were stored all the same; they surface late, usually
- *   as reorderings.
+ *   as reorderings;
+ * - writes to the demoted cluster, and the stale client's own loss: see
+ *   writesToDemoted.ts. The stale client's events are in a log of their
+ *   own, so none of the figures above counts them.
  */
 
 export interface ReadRecord {
@@ -42,6 +46,8 @@ export interface SurvivorRead {
   at: number;
   topics: string[];
   records: ReadRecord[];
+  /** the stale client's records found by the same read (`event` is its n), when the drill ran one */
+  stale?: { topics: string[]; records: ReadRecord[] };
 }
 
 export interface Gap {
@@ -83,6 +89,10 @@ export interface Measurement {
   /** undefined when no read of a cluster the consumer moved to was made */
   predictedReplay: number | undefined;
   reorderings: number;
+  /** the stale client's events acknowledged by a demoted cluster after the switch; 0 when it did not run */
+  writesToDemoted: number;
+  /** the stale client, when the drill ran one */
+  stale?: StaleMeasurement;
   window: { from: number; to: number };
 }
 
@@ -93,11 +103,13 @@ export interface MeasureInput {
   endAt: number;
   /** gaps to keep for the report */
   topGaps?: number;
+  /** the route switches of the drill's actions (the 'switch' markers) */
+  switches?: RouteSwitch[];
 }
 
-function longestGaps(times: Float64Array, end: number, keep: number): Gap[] {
+function longestGaps(times: readonly number[], end: number, keep: number): Gap[] {
   if (times.length === 0) return [];
-  const sorted = times.slice().sort();
+  const sorted = Float64Array.from(times).sort();
   const gaps: Gap[] = [];
   const push = (from: number, to: number) => {
     const g = { from, to, ms: to - from };
@@ -119,6 +131,8 @@ export function measure(input: MeasureInput): Measurement {
   const { log } = input;
   const keep = input.topGaps ?? 5;
   const n = log.count;
+  /** An event of this run's log (reads and receipts can carry others). */
+  const ours = (event: number): boolean => event >= 0 && event < n;
 
   const ackedBy: Record<string, number> = {};
   const errorsBy: Record<string, number> = {};
@@ -134,6 +148,7 @@ export function measure(input: MeasureInput): Measurement {
       acked++;
       ackTimes.push(log.ackAt[i]!);
       firstAck = Math.min(firstAck, log.ackAt[i]!);
+      // Stryker disable next-line StringLiteral: equivalent: an acknowledgement always names its cluster, so the fallback never shows
       const c = log.clusterName(log.ackCluster[i]!) ?? '?';
       ackedBy[c] = (ackedBy[c] ?? 0) + 1;
     } else if (!Number.isNaN(log.errorAt[i]!)) {
@@ -144,7 +159,7 @@ export function measure(input: MeasureInput): Measurement {
     }
   }
 
-  const writeGaps = longestGaps(Float64Array.from(ackTimes), input.endAt, keep);
+  const writeGaps = longestGaps(ackTimes, input.endAt, keep);
 
   // Receipts: first receipt time per event, duplicates, reorderings.
   const firstReceipt = new Float64Array(n).fill(NaN);
@@ -155,7 +170,7 @@ export function measure(input: MeasureInput): Measurement {
   for (let r = 0; r < log.receipts; r++) {
     const e = log.rEvent[r]!;
     const at = log.rAt[r]!;
-    if (e < 0 || e >= n) continue;
+    if (!ours(e)) continue;
     ownTimes.push(at);
     if (!Number.isNaN(firstReceipt[e]!)) {
       duplicates++;
@@ -164,16 +179,16 @@ export function measure(input: MeasureInput): Measurement {
     firstReceipt[e] = at;
     const k = log.key[e]!;
     const s = log.seq[e]!;
-    const m = maxSeq.get(k);
-    if (m !== undefined && s < m) reorderings++;
-    if (m === undefined || s > m) maxSeq.set(k, s);
+    const m = maxSeq.get(k) ?? -1; // sequence numbers start at 0
+    if (s < m) reorderings++;
+    else maxSeq.set(k, s);
   }
-  const readGaps = longestGaps(Float64Array.from(ownTimes), input.endAt, 1);
+  const readGaps = longestGaps(ownTimes, input.endAt, 1);
 
   let distinct = 0;
   let unreadAcked = 0;
   const inSomeRead = new Uint8Array(n);
-  for (const read of input.reads) for (const rec of read.records) if (rec.event >= 0 && rec.event < n) inSomeRead[rec.event] = 1;
+  for (const read of input.reads) for (const rec of read.records) if (ours(rec.event)) inSomeRead[rec.event] = 1;
   let failedButStored = 0;
   for (let i = 0; i < n; i++) {
     const got = !Number.isNaN(firstReceipt[i]!);
@@ -189,7 +204,6 @@ export function measure(input: MeasureInput): Measurement {
     const e = log.rEvent[r]!;
     const at = log.rAt[r]!;
     const first = firstReceipt[e]!;
-    if (first === at) continue;
     if (moves.some((m) => first < m.at && at >= m.at)) replay++;
   }
 
@@ -201,8 +215,9 @@ export function measure(input: MeasureInput): Measurement {
     for (const rec of read.records) {
       const committed = m.committed[`${rec.topic}:${rec.partition}`];
       if (rec.offset < (committed ?? 0)) continue;
-      const first = firstReceipt[rec.event];
-      if (first !== undefined && first < m.at) p++;
+      // NaN (never received) and events not of this log compare false.
+      const first = firstReceipt[rec.event] ?? NaN;
+      if (first < m.at) p++;
     }
     predictedReplay = (predictedReplay ?? 0) + p;
   }
@@ -213,7 +228,7 @@ export function measure(input: MeasureInput): Measurement {
     const present = new Uint8Array(n);
     let duplicatedInTopics = 0;
     for (const rec of read.records) {
-      if (rec.event < 0 || rec.event >= n) continue;
+      if (!ours(rec.event)) continue;
       if (present[rec.event] === 1) duplicatedInTopics++;
       present[rec.event] = 1;
     }
@@ -231,6 +246,7 @@ export function measure(input: MeasureInput): Measurement {
   });
   const lostEvents: number[] = [];
   for (let i = 0; i < n; i++) if (lostFlags[i] === 1) lostEvents.push(i);
+  const stale = log.stale ? measureStale({ stale: log.stale, switches: input.switches ?? [], reads: input.reads, receipts: log.staleReceipts }) : undefined;
 
   return {
     events: { created: n, sent, acked, failed, unsent, ackedBy, errorsBy },
@@ -249,6 +265,8 @@ export function measure(input: MeasureInput): Measurement {
     replay,
     predictedReplay,
     reorderings,
+    writesToDemoted: stale?.writesToDemoted ?? 0,
+    ...(stale ? { stale } : {}),
     window: { from: Number.isFinite(firstAck) ? firstAck : 0, to: input.endAt },
   };
 }
@@ -256,20 +274,19 @@ export function measure(input: MeasureInput): Measurement {
 /** From the last surviving acknowledgement before the first lost one, to the last lost one. */
 function rpoSeconds(log: ProbeLog, lost: number[]): number {
   if (lost.length === 0) return 0;
-  const lostSet = new Set(lost);
   let firstLost = Infinity;
   let lastLost = -Infinity;
   for (const i of lost) {
     firstLost = Math.min(firstLost, log.ackAt[i]!);
     lastLost = Math.max(lastLost, log.ackAt[i]!);
   }
-  let before = firstLost;
-  let best = -Infinity;
+  // Every lost event was acknowledged at or after firstLost, so an earlier
+  // acknowledgement is a survivor; an unacknowledged event's time is NaN,
+  // which compares false.
+  let before = -Infinity;
   for (let i = 0; i < log.count; i++) {
-    if (!log.isAcked(i) || lostSet.has(i)) continue;
     const t = log.ackAt[i]!;
-    if (t < firstLost && t > best) best = t;
+    if (t < firstLost) before = Math.max(before, t);
   }
-  if (best > -Infinity) before = best;
-  return (lastLost - before) / 1000;
+  return (lastLost - (Number.isFinite(before) ? before : firstLost)) / 1000;
 }

@@ -7,6 +7,7 @@ import type { ProbeRunbook } from './probeSetup.js';
 import { ProbeLog } from './probeLog.js';
 import { readRoute, sameRoute, type RouteTarget } from './route.js';
 import { probeTopicsOn } from './probeSetup.js';
+import { STALE_HEADER, StaleClient, type StaleClientOptions } from './staleClient.js';
 
 /**
  * The probe: a producer writing keyed, sequenced events at a fixed rate with
@@ -31,6 +32,11 @@ import { probeTopicsOn } from './probeSetup.js';
  * long, from the moment it reads the file, which it then deletes. A drill
  * whose fault command writes that file knows exactly how long writes
  * stopped, and can check the measured write downtime against it.
+ *
+ * With `stale`, a stale client (staleClient.ts) writes beside the probe to
+ * the home primary's address, into a log of its own (`log.stale`); the
+ * consumer skips its records and counts them (`staleReceipts`). The control
+ * file does not pause it.
  */
 
 export interface ProbeOptions {
@@ -42,6 +48,8 @@ export interface ProbeOptions {
   /** cluster id -> runbook cluster name, to name a target the address alone does not */
   clusterIds?: Record<string, string>;
   controlFile?: string;
+  /** the stale client, when the drill runs one */
+  stale?: Omit<StaleClientOptions, 'log' | 'runId' | 'clusterIds' | 'keys'>;
   log?: ProbeLog;
   /** how often the route file and the control file are looked at (default 100 ms, 20 ms) */
   routePollMs?: number;
@@ -78,20 +86,38 @@ export class Probe {
   private pausedUntil = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly pending = new Set<Promise<unknown>>();
+  private readonly stale: StaleClient | undefined;
 
   constructor(opts: ProbeOptions) {
     this.opts = opts;
     this.log = opts.log ?? new ProbeLog();
     this.seqOfKey = new Uint32Array(opts.spec.keys);
     this.eventPrefix = `${opts.runId}-`;
+    if (opts.stale) {
+      this.stale = new StaleClient({
+        ...opts.stale,
+        keys: opts.spec.keys,
+        runId: opts.runId,
+        log: this.log.staleLog(),
+        ...(opts.clusterIds ? { clusterIds: opts.clusterIds } : {}),
+      });
+    }
   }
 
-  /** Connects both clients (within their deadlines) and starts writing. */
+  /** Connects the clients (within their deadlines) and starts writing. */
   async start(): Promise<void> {
     this.running = true;
     const target = this.route();
     if (!target) throw new Error('the route cannot be read');
     await Promise.all([this.connectProducer(target), this.connectConsumer(target)]);
+    if (this.stale) {
+      try {
+        await this.stale.start();
+      } catch (e) {
+        throw new Error(`the stale client cannot write ${this.opts.stale!.topic} on ${this.opts.stale!.cluster} (${this.opts.stale!.client.bootstrap.join(',')}): ${errorMessage(e)}`, { cause: e });
+      }
+      this.log.mark('route', `stale client writes ${this.opts.stale!.topic} to ${this.opts.stale!.cluster} and never follows the route`, this.opts.stale!.cluster);
+    }
     this.writing = true;
     this.scheduleBase = this.log.time();
     this.createdSinceBase = 0;
@@ -106,7 +132,12 @@ export class Probe {
     this.writing = false;
     this.log.mark('phase', 'probe stops writing');
     const until = Date.now() + this.sendDeadline() + 500;
-    while (this.inFlight > 0 && Date.now() < until) await sleep(20);
+    await Promise.all([
+      (async () => {
+        while (this.inFlight > 0 && Date.now() < until) await sleep(20);
+      })(),
+      this.stale?.stopWriting(),
+    ]);
   }
 
   /** Stops everything; clients that do not let go in time are abandoned. */
@@ -115,7 +146,7 @@ export class Probe {
     this.running = false;
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
-    await Promise.all([this.producer?.close(), this.consumer?.stop()]);
+    await Promise.all([this.producer?.close(), this.consumer?.stop(), this.stale?.stop()]);
     this.producer = undefined;
     this.consumer = undefined;
   }
@@ -244,6 +275,10 @@ export class Probe {
     const topic = this.opts.spec.topic;
     for (const r of records) {
       const id = r.headers['event-id'];
+      if (r.headers[STALE_HEADER] !== undefined && id?.startsWith(this.eventPrefix)) {
+        this.log.staleReceipts++;
+        continue;
+      }
       if (id === undefined || !id.startsWith(this.eventPrefix)) {
         this.log.foreignReceipts++;
         continue;

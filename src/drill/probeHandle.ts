@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { ProbeSpec } from '../runbook/schema.js';
 import { ProbeLog, epochNow, type ProbeLogData } from './probeLog.js';
 import type { ProbeRunbook } from './probeSetup.js';
+import type { ProbeOptions } from './probe.js';
 
 /** What the drill hands the probe's thread: plain data only. */
 export interface ProbeWorkerData {
@@ -12,6 +13,7 @@ export interface ProbeWorkerData {
   t0: number;
   clusterIds?: Record<string, string>;
   controlFile?: string;
+  stale?: ProbeOptions['stale'];
 }
 
 export type ProbeWorkerRequestBody = { type: 'start' | 'stopWriting' | 'stop' | 'progress' | 'snapshot' };

@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 export const ERROR_KINDS = ['unsent', 'timeout', 'connection', 'fenced', 'other'] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
-export const MARKER_KINDS = ['phase', 'step', 'fault', 'route', 'read', 'control'] as const;
+export const MARKER_KINDS = ['phase', 'step', 'fault', 'route', 'switch', 'read', 'control'] as const;
 export type MarkerKind = (typeof MARKER_KINDS)[number];
 
 export interface Marker {
@@ -62,6 +62,8 @@ export interface ProbeLogData {
   rPartition: Int16Array;
   rOffset: Float64Array;
   foreignReceipts: number;
+  staleReceipts: number;
+  stale?: ProbeLogData;
   markers: Marker[];
   moves: ConsumerMove[];
   errorTexts: [string, number][];
@@ -69,6 +71,7 @@ export interface ProbeLogData {
 
 function grow<T extends Float64Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array>(a: T, need: number): T {
   if (need <= a.length) return a;
+  // Stryker disable next-line MethodExpression: equivalent: either start doubles to a size that fits, and only the spare capacity differs
   let n = Math.max(16, a.length);
   while (n < need) n *= 2;
   const b = new (a.constructor as new (n: number) => T)(n);
@@ -104,6 +107,14 @@ export class ProbeLog {
   rOffset = new Float64Array(1024);
   /** records of other runs (older drills) the consumer skipped */
   foreignReceipts = 0;
+  /** records of the stale client the consumer met (on the probe topic) and skipped */
+  staleReceipts = 0;
+  /**
+   * The stale client's events (see staleClient.ts), on the same clock: a
+   * log of their own, so that nothing measured of the probe's events
+   * (downtime, loss, duplicates, order) counts them. Created by staleLog().
+   */
+  stale: ProbeLog | undefined;
 
   readonly markers: Marker[] = [];
   readonly moves: ConsumerMove[] = [];
@@ -146,6 +157,8 @@ export class ProbeLog {
       rPartition: this.rPartition.slice(0, this.receipts),
       rOffset: this.rOffset.slice(0, this.receipts),
       foreignReceipts: this.foreignReceipts,
+      staleReceipts: this.staleReceipts,
+      ...(this.stale ? { stale: this.stale.toData() } : {}),
       markers: [...this.markers],
       moves: [...this.moves],
       errorTexts: [...this.errorTexts.entries()],
@@ -153,13 +166,16 @@ export class ProbeLog {
   }
 
   static fromData(d: ProbeLogData, now: () => number = epochNow): ProbeLog {
+    // Stryker disable next-line ArrowFunction: equivalent: with t0 given, the constructor takes Math.round(t0) and never asks this clock
     const log = new ProbeLog(now, () => d.t0Wall, d.t0);
     Object.assign(log, {
       count: d.count, key: d.key, seq: d.seq, sentAt: d.sentAt, sentTo: d.sentTo, ackAt: d.ackAt, ackCluster: d.ackCluster,
       ackPartition: d.ackPartition, ackOffset: d.ackOffset, errorAt: d.errorAt, errorKind: d.errorKind,
       receipts: d.receipts, rAt: d.rAt, rEvent: d.rEvent, rCluster: d.rCluster, rRemote: d.rRemote, rPartition: d.rPartition, rOffset: d.rOffset,
       foreignReceipts: d.foreignReceipts,
+      staleReceipts: d.staleReceipts,
     });
+    if (d.stale) log.stale = ProbeLog.fromData(d.stale, now);
     log.clusters.push(...d.clusters);
     log.markers.push(...d.markers);
     log.moves.push(...d.moves);
@@ -168,6 +184,12 @@ export class ProbeLog {
   }
 
   private readonly now: () => number;
+
+  /** The stale client's log, on this log's clock and t=0; created on first use. */
+  staleLog(): ProbeLog {
+    this.stale ??= new ProbeLog(this.now, () => this.t0Wall, this.t0);
+    return this.stale;
+  }
 
   /** Milliseconds since the probe started. */
   time(): number {
@@ -266,6 +288,6 @@ export class ProbeLog {
   }
 
   clusterName(index: number): string | undefined {
-    return index < 0 ? undefined : this.clusters[index];
+    return this.clusters[index]; // undefined for -1: never sent
   }
 }

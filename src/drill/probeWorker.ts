@@ -22,6 +22,7 @@ const probe = new Probe({
   clientOptions: (t) => clientOptionsFor(data.runbook, t),
   ...(data.clusterIds ? { clusterIds: data.clusterIds } : {}),
   ...(data.controlFile ? { controlFile: data.controlFile } : {}),
+  ...(data.stale ? { stale: data.stale } : {}),
 });
 
 function unreadAcked(): number {

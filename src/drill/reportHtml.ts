@@ -35,7 +35,13 @@ export function timelineSvg(t: Timeline, phases: DrillResult['phases'], nominalP
   const right = 20;
   const top = 58;
   const lane = 110;
-  const lanes = [...t.series.map((s) => ({ name: s.cluster, acks: s.acks, errors: s.errors, receipts: s.receipts })), { name: 'no connection', acks: [] as number[], errors: t.unsent, receipts: [] as number[] }];
+  const lanes = [
+    ...t.series.map((s) => ({ name: s.cluster, acks: s.acks, errors: s.errors, receipts: s.receipts })),
+    { name: 'no connection', acks: [] as number[], errors: t.unsent, receipts: [] as number[] },
+  ];
+  // The stale client writes a tenth as fast or less: a scale of its own, or its bars would be a pixel high.
+  const stale = t.stale ? { name: 'stale client', acks: t.stale.acks, errors: t.stale.errors, receipts: [] as number[] } : undefined;
+  if (stale) lanes.push(stale);
   const H = top + lanes.length * lane + 40;
   const pw = W - left - right;
   const spanMs = t.buckets * t.bucketMs;
@@ -44,7 +50,8 @@ export function timelineSvg(t: Timeline, phases: DrillResult['phases'], nominalP
   // Writes and errors share one scale; receipts (bursty after a move) have their own, so neither flattens the other.
   // Acknowledgements arrive in bursts after a stall; scaling to the burst would flatten the steady rate, so
   // the scale stops at three times the probe's rate per bucket and taller bars are cut (and say so).
-  const seen = Math.max(1, ...lanes.flatMap((l) => [...l.acks, ...l.errors]));
+  const seen = Math.max(1, ...lanes.filter((l) => l !== stale).flatMap((l) => [...l.acks, ...l.errors]));
+  const stalePeak = stale ? Math.max(1, ...stale.acks, ...stale.errors) : 1;
   const peak = nominalPerBucket ? Math.min(seen, Math.max(1, Math.ceil(nominalPerBucket * 3))) : seen;
   const receiptPeak = Math.max(1, ...lanes.flatMap((l) => l.receipts));
   const half = lane / 2 - 12;
@@ -66,11 +73,12 @@ export function timelineSvg(t: Timeline, phases: DrillResult['phases'], nominalP
     out.push(`<text x="${left - 8}" y="${y0 - 4}" text-anchor="end" font-weight="600">${esc(l.name)}</text>`);
     out.push(`<text x="${left - 8}" y="${y0 + 10}" text-anchor="end" fill="#666">${l.acks.length ? 'acks ↑ errors ↓' : 'unsent ↓'}</text>`);
     out.push(`<line x1="${left}" y1="${y0}" x2="${W - right}" y2="${y0}" stroke="#999" stroke-width="0.5"/>`);
+    const scale = l === stale ? stalePeak : peak;
     const bars = (values: number[], up: boolean, fill: string) => {
       values.forEach((v, i) => {
         if (v <= 0) return;
-        const h = (Math.min(v, peak) / peak) * half;
-        out.push(`<rect x="${(left + i * bw).toFixed(1)}" y="${(up ? y0 - h : y0).toFixed(1)}" width="${bw.toFixed(2)}" height="${h.toFixed(1)}" fill="${fill}">${v > peak ? `<title>${v} in ${t.bucketMs} ms (cut at ${peak})</title>` : ''}</rect>`);
+        const h = (Math.min(v, scale) / scale) * half;
+        out.push(`<rect x="${(left + i * bw).toFixed(1)}" y="${(up ? y0 - h : y0).toFixed(1)}" width="${bw.toFixed(2)}" height="${h.toFixed(1)}" fill="${fill}">${v > scale ? `<title>${v} in ${t.bucketMs} ms (cut at ${scale})</title>` : ''}</rect>`);
       });
     };
     bars(l.acks, true, '#2e9d5b');
@@ -81,10 +89,10 @@ export function timelineSvg(t: Timeline, phases: DrillResult['phases'], nominalP
     }
   });
   // Step and route marks.
-  const marks = t.markers.filter((m) => m.kind === 'step' || m.kind === 'route' || m.kind === 'control' || m.kind === 'read');
+  const marks = t.markers.filter((m) => m.kind === 'step' || m.kind === 'route' || m.kind === 'switch' || m.kind === 'control' || m.kind === 'read');
   for (const m of marks) {
     const mx = x(m.at);
-    const colour = m.kind === 'step' ? '#5b3cc4' : m.kind === 'route' ? '#0b7285' : m.kind === 'control' ? '#c2410c' : '#666';
+    const colour = m.kind === 'step' ? '#5b3cc4' : m.kind === 'route' || m.kind === 'switch' ? '#0b7285' : m.kind === 'control' ? '#c2410c' : '#666';
     out.push(`<line x1="${mx.toFixed(1)}" y1="${top - 6}" x2="${mx.toFixed(1)}" y2="${top + lanes.length * lane}" stroke="${colour}" stroke-width="1" stroke-dasharray="3 2"><title>${esc(`${plus(m.at)} ${m.label}`)}</title></line>`);
   }
   // Time axis.
@@ -95,7 +103,7 @@ export function timelineSvg(t: Timeline, phases: DrillResult['phases'], nominalP
     const tx = x(s * 1000);
     out.push(`<line x1="${tx.toFixed(1)}" y1="${axisY}" x2="${tx.toFixed(1)}" y2="${axisY + 5}" stroke="#333"/><text x="${tx.toFixed(1)}" y="${axisY + 17}" text-anchor="middle">${s.toFixed(0)} s</text>`);
   }
-  out.push(`<text x="${W - right}" y="${H - 4}" text-anchor="end" fill="#666">per ${t.bucketMs} ms: green acks and red errors (scale ${peak}${seen > peak ? `, bursts up to ${seen} cut` : ''}), blue receipts (peak ${receiptPeak}); dashed: steps (violet), route (teal), reads (grey)</text>`);
+  out.push(`<text x="${W - right}" y="${H - 4}" text-anchor="end" fill="#666">per ${t.bucketMs} ms: green acks and red errors (scale ${peak}${seen > peak ? `, bursts up to ${seen} cut` : ''}), blue receipts (peak ${receiptPeak})${stale ? `, stale client on its own scale (${stalePeak})` : ''}; dashed: steps (violet), route and switches (teal), reads (grey)</text>`);
   out.push('</svg>');
   return out.join('\n');
 }
@@ -130,6 +138,7 @@ export function renderDrillHtml(r: DrillResult): string {
   fact('action', esc(`${r.scenario.action}${r.scenario.revert ? `, then revert after ${sec(r.scenario.revertDwellMs ?? 0)}` : ''}`));
   fact('clusters', esc(`primary ${r.clusters.primary}, secondary ${r.clusters.secondary}`));
   fact('probe', esc(`${r.probe.ratePerSecond} events/s over ${r.probe.keys} keys on ${r.probe.topic}, group ${r.probe.group}; run ${r.runId}`));
+  if (r.probe.stale) fact('stale client', esc(`${r.probe.stale.ratePerSecond} events/s to ${r.probe.stale.topic} at ${r.probe.stale.bootstrap.join(',')} (${r.probe.stale.cluster}, fixed at the start)${r.probe.stale.principal ? ` as ${r.probe.stale.principal}` : ''}`));
   fact('started', esc(`${r.startedAt}, took ${sec(r.durationMs)}`));
   fact('transcript', `<code>${esc(r.files.transcript)}</code>`);
   o.push('</table>');
@@ -169,6 +178,13 @@ export function renderDrillHtml(r: DrillResult): string {
   o.push('</ul>');
   if (r.lostEventIds.length) {
     o.push(`<p>Lost event ids (${r.lostEventIds.length}): ${r.lostEventIds.slice(0, 50).map((x) => `<code>${esc(x)}</code>`).join(' ')}${r.lostEventIds.length > 50 ? ' …' : ''}</p>`);
+  }
+  if (r.writesToDemotedIds?.length) {
+    o.push(`<p>Stale-client events acknowledged by the demoted cluster (${r.measurement.writesToDemoted}): ${r.writesToDemotedIds.slice(0, 50).map((x) => `<code>${esc(x)}</code>`).join(' ')}${r.measurement.writesToDemoted > 50 ? ' …' : ''}</p>`);
+  }
+  if (r.staleLostIds?.length) {
+    const n = r.measurement.stale?.lost ?? r.staleLostIds.length;
+    o.push(`<p>Stale-client events lost (${n}): ${r.staleLostIds.slice(0, 50).map((x) => `<code>${esc(x)}</code>`).join(' ')}${n > 50 ? ' …' : ''}</p>`);
   }
   if (r.errors.length) {
     o.push('<h2>Client errors</h2><table><tr><th>count</th><th>error</th></tr>');

@@ -36,6 +36,30 @@ export function metricRows(r: DrillResult): MetricRow[] {
     { metric: 'replay after the switch (predicted)', measured: `${m.replay} (${m.predictedReplay ?? 'unknown'})`, expected: '', verdict: '' },
     { metric: 'per-key reorderings', measured: String(m.reorderings), ...bound('maxReorderings', 'events') },
     { metric: 'acknowledged, never read by the group', measured: String(m.received.unreadAcked), expected: '', verdict: '' },
+    ...staleRows(r, bound),
+  ];
+}
+
+/** The stale client's rows: what it tried, and what the demoted cluster took from it. */
+function staleRows(r: DrillResult, bound: (name: string, unit: 'events' | 'seconds') => Pick<MetricRow, 'expected' | 'verdict'>): MetricRow[] {
+  const st = r.measurement.stale;
+  const p = r.probe.stale;
+  if (!st || !p) return [];
+  const refused = Object.entries(st.errorsByKind).map(([k, n]) => `${k} ${n}`).join(', ');
+  const switched = st.switches.map((x) => `${x.action} left ${x.demoted} at ${at(x.at)}: ${x.writesToDemoted}`).join('; ');
+  return [
+    {
+      metric: `stale client (${p.topic} on ${p.cluster}${p.principal ? ` as ${p.principal}` : ''})`,
+      measured: `${st.acked} of ${st.created} acknowledged (${st.ackedBeforeSwitch} before the switch)${st.failed ? `; ${st.failed} failed: ${refused}` : ''}`,
+      expected: '',
+      verdict: '',
+    },
+    {
+      metric: 'writes to the demoted cluster',
+      measured: `${st.writesToDemoted}${st.switches.length ? ` (${switched})` : ' (no switch)'}`,
+      ...bound('maxWritesToDemoted', 'events'),
+    },
+    { metric: 'stale client lost (not in lost above)', measured: `${st.lost}${st.demotedLost ? ` (${st.demotedLost} of them written to the demoted cluster)` : ''}`, expected: '', verdict: '' },
   ];
 }
 
@@ -56,6 +80,7 @@ export function renderDrillMarkdown(r: DrillResult): string {
   o.push(`| action | ${r.scenario.action}${r.scenario.revert ? `, then revert after ${s(r.scenario.revertDwellMs ?? 0)}` : ''} |`);
   o.push(`| clusters | primary ${r.clusters.primary}, secondary ${r.clusters.secondary} |`);
   o.push(`| probe | ${r.probe.ratePerSecond} events/s, ${r.probe.keys} keys, topic \`${r.probe.topic}\`, group \`${r.probe.group}\`, run \`${r.runId}\` |`);
+  if (r.probe.stale) o.push(`| stale client | ${r.probe.stale.ratePerSecond} events/s to \`${r.probe.stale.topic}\` at ${r.probe.stale.bootstrap.join(',')} (${r.probe.stale.cluster}, fixed at the start)${r.probe.stale.principal ? ` as ${r.probe.stale.principal}` : ''} |`);
   o.push(`| started | ${r.startedAt} (${s(r.durationMs)}) |`);
   o.push(`| transcript | \`${r.files.transcript}\` |`, '');
 
@@ -69,6 +94,10 @@ export function renderDrillMarkdown(r: DrillResult): string {
   for (const series of r.timeline.series) {
     o.push(`${`${series.cluster} acks`.padEnd(14)}|${sparkline(series.acks, width)}|`);
     o.push(`${`${series.cluster} errors`.padEnd(14)}|${sparkline(series.errors, width)}|`);
+  }
+  if (r.timeline.stale) {
+    o.push(`${'stale acks'.padEnd(14)}|${sparkline(r.timeline.stale.acks, width)}|`);
+    o.push(`${'stale errors'.padEnd(14)}|${sparkline(r.timeline.stale.errors, width)}|`);
   }
   o.push(`${'0 s'.padEnd(14)} ${' '.repeat(width - `${span.toFixed(0)} s`.length)}${span.toFixed(0)} s`, '```', '');
   o.push('| at | phase | |', '|---|---|---|');
@@ -99,6 +128,14 @@ export function renderDrillMarkdown(r: DrillResult): string {
   if (r.lostEventIds.length) {
     const shown = r.lostEventIds.slice(0, 50);
     o.push(`Lost event ids (${r.lostEventIds.length}${r.lostEventIds.length > shown.length ? `, first ${shown.length}` : ''}): ${shown.map((x) => `\`${x}\``).join(', ')}`, '');
+  }
+  if (r.writesToDemotedIds?.length) {
+    const n = r.measurement.writesToDemoted;
+    o.push(`Stale-client events acknowledged by the demoted cluster (${n}${n > r.writesToDemotedIds.length ? `, first ${r.writesToDemotedIds.length}` : ''}): ${r.writesToDemotedIds.slice(0, 50).map((x) => `\`${x}\``).join(', ')}`, '');
+  }
+  if (r.staleLostIds?.length) {
+    const n = r.measurement.stale?.lost ?? r.staleLostIds.length;
+    o.push(`Stale-client events lost (${n}${n > r.staleLostIds.length ? `, first ${r.staleLostIds.length}` : ''}): ${r.staleLostIds.slice(0, 50).map((x) => `\`${x}\``).join(', ')}`, '');
   }
   if (r.errors.length) {
     o.push('## Client errors', '', '| count | error |', '|---|---|');

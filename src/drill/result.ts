@@ -49,7 +49,14 @@ export interface DrillResult {
   runId: string;
   startedAt: string;
   durationMs: number;
-  probe: { topic: string; group: string; keys: number; ratePerSecond: number };
+  probe: {
+    topic: string;
+    group: string;
+    keys: number;
+    ratePerSecond: number;
+    /** the stale client: the home primary's address, fixed when the drill began */
+    stale?: { cluster: string; bootstrap: string[]; topic: string; ratePerSecond: number; principal?: string };
+  };
   clusters: { primary: string; secondary: string };
   phases: DrillPhase[];
   faults: (CommandResult & { label: string; at: number })[];
@@ -57,6 +64,10 @@ export interface DrillResult {
   measurement: Measurement;
   /** event ids of the lost events (`<run id>-<n>`) */
   lostEventIds: string[];
+  /** the stale client's events acknowledged by a demoted cluster (`<run id>-s<n>`), the first 100 */
+  writesToDemotedIds?: string[];
+  /** the stale client's lost events, the first 100 */
+  staleLostIds?: string[];
   expectations: ExpectationResult[];
   /** names of the breached expectations */
   breached: string[];

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { ensureDir } from '../files.js';
 import { dirname, resolve } from 'node:path';
 import { errorMessage } from '../errors.js';
 import type { KafkaConnection } from '../kafka/connection.js';
@@ -14,12 +15,15 @@ import { drillTemplates, runFaultCommand, type CommandResult } from './faults.js
 import { measure, type SurvivorRead } from './measure.js';
 import { ProbeHandle } from './probeHandle.js';
 import { ProbeLog, epochNow } from './probeLog.js';
-import { clientOptionsFor, probeTopicsOn, type ProbeRunbook } from './probeSetup.js';
+import { clientOptionsFor, probeTopicsOn, staleClientCaveats, staleClientFor, type ProbeRunbook } from './probeSetup.js';
 import { renderDrillHtml } from './reportHtml.js';
 import { renderDrillMarkdown } from './reportMarkdown.js';
 import { DRILL_RESULT_VERSION, drillResultJson, type DrillActionRun, type DrillFiles, type DrillPhase, type DrillResult } from './result.js';
+import { readRoute } from './route.js';
+import { staleEventId } from './staleClient.js';
 import { probeTopicEnds, readSurvivor } from './survivorRead.js';
 import { buildTimeline } from './timeline.js';
+import type { RouteSwitch } from './writesToDemoted.js';
 
 /**
  * A drill: the probe runs; the scenario's fault is injected into the primary
@@ -29,6 +33,11 @@ import { buildTimeline } from './timeline.js';
  * runs and the home primary is read to its end; the fault is always
  * recovered at the end. Then the probe's records are measured against
  * `drill.expect`, and the reports written beside the drill's transcript.
+ *
+ * Beside the probe a stale client writes to the home primary's address
+ * throughout; each action's switch-route step is recorded as a switch (a
+ * 'switch' marker naming the cluster the route left), and what the stale
+ * client got acknowledged by that cluster afterwards is split brain.
  */
 
 /** One step event of an action, as the engine reports it while it runs. */
@@ -44,10 +53,22 @@ export interface ActionRunOutcome {
   exitCode: number;
   summary: string;
   transcript?: string;
+  /** nothing was there to do (a `fence` with no fence pending) */
+  noop?: boolean;
 }
 
-/** Runs an action of the runbook to its end, non-interactively (the drill's own confirmation covers it). */
-export type ActionRunner = (action: string, onStep: (e: ActionStepEvent) => void) => Promise<ActionRunOutcome>;
+/**
+ * Runs an action of the runbook to its end, non-interactively (the drill's
+ * own confirmation covers it). `declaredDown`: the cluster the drill's
+ * fault took down, declared for the action if it does not answer (`ifSilent`);
+ * `knownIds`: the clusters' ids, learnt before the fault, so that the pair's
+ * state is found with one of them down.
+ */
+export type ActionRunner = (
+  action: string,
+  onStep: (e: ActionStepEvent) => void,
+  context?: { declaredDown?: { cluster: string; reason: string; ifSilent?: boolean }[]; knownIds?: Record<string, string>; waitMs?: number },
+) => Promise<ActionRunOutcome>;
 
 export interface DrillOptions {
   loaded: LoadedRunbook;
@@ -96,14 +117,21 @@ export function drillFiles(transcript: string): DrillFiles {
   };
 }
 
-/** The probe's events as JSON Lines: the raw data behind the report, and what an independent check reads. */
+/** The probe's events as JSON Lines (then the stale client's, with `stale: true`): the raw data behind the report, and what an independent check reads. */
 export function probeRecordsText(log: ProbeLog, runId: string): string {
   const lines: string[] = [];
+  eventLines(log, (i) => `${runId}-${i}`, {}, lines);
+  if (log.stale) eventLines(log.stale, (i) => staleEventId(runId, i), { stale: true }, lines);
+  return lines.join('\n') + (lines.length ? '\n' : '');
+}
+
+function eventLines(log: ProbeLog, idOf: (i: number) => string, extra: Record<string, unknown>, lines: string[]): void {
   for (let i = 0; i < log.count; i++) {
     const acked = log.isAcked(i);
     lines.push(
       JSON.stringify({
-        id: `${runId}-${i}`,
+        id: idOf(i),
+        ...extra,
         key: log.key[i],
         seq: log.seq[i],
         sentAt: round(log.sentAt[i]!),
@@ -114,7 +142,6 @@ export function probeRecordsText(log: ProbeLog, runId: string): string {
       }),
     );
   }
-  return lines.join('\n') + (lines.length ? '\n' : '');
 }
 
 function round(ms: number): number {
@@ -125,11 +152,11 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
   const { runbook: rb, contentHash } = opts.loaded;
   const progress = opts.progress ?? (() => {});
   const scenario = scenarioOf(rb, opts.scenario)!;
-  const probeSpec: ProbeSpec = rb.drill?.probe ?? { topic: 'failover.probe', group: 'failover-probe', keys: 32, ratePerSecond: 100 };
+  const probeSpec: ProbeSpec = rb.drill?.probe ?? { topic: 'failover.probe', group: 'failover-probe', keys: 32, ratePerSecond: 100, staleRatePerSecond: 20 };
   const started = new Date();
   const transcriptPath = resolve(defaultTranscriptPath(rb.name, 'drill', started, opts.transcriptsDir ?? 'transcripts'));
   const files = drillFiles(transcriptPath);
-  mkdirSync(dirname(transcriptPath), { recursive: true });
+  ensureDir(dirname(transcriptPath), 'the drill\'s transcripts folder', 'give --transcripts a folder failover can create and write');
   const runId = `drill-${started.getTime().toString(36)}-${randomBytes(3).toString('hex')}`;
   const templates = drillTemplates(rb, transcriptPath);
   const baseDir = opts.loaded.baseDir;
@@ -141,7 +168,12 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
   const faults: DrillResult['faults'] = [];
   const actions: DrillActionRun[] = [];
   const reads: SurvivorRead[] = [];
+  const switches: RouteSwitch[] = [];
   let problem: string | undefined;
+  const probeRunbook: ProbeRunbook = { clusters: rb.clusters, roles: rb.roles, link: rb.link, ...(rb.routing ? { routing: rb.routing } : {}) };
+  // Resolved once, now: the stale client keeps this address whatever the route says later.
+  const stale = staleClientFor(probeRunbook, probeSpec);
+  const staleTopicsOn = (cluster: string) => (stale ? probeTopicsOn(rb, stale.topic, cluster) : []);
 
   // Who is who, by cluster id, so a route by alias can be named; and both answer before anything is injected.
   const clusterIds: Record<string, string> = {};
@@ -151,7 +183,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
       const conn = readConnection(rb, name);
       try {
         clusterIds[(await describeCluster(conn)).clusterId] = name;
-        startEnds[name] = await probeTopicEnds(conn, probeTopicsOn(rb, probeSpec.topic, name));
+        startEnds[name] = await probeTopicEnds(conn, [...new Set([...probeTopicsOn(rb, probeSpec.topic, name), ...staleTopicsOn(name)])]);
       } finally {
         await conn.close();
       }
@@ -169,12 +201,16 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
   });
   writer.append({
     type: 'note',
-    text: `drill ${opts.scenario} (${scenario.kind}): ${scenario.fault ? 'fault on' : 'no fault;'} ${primary}, then ${scenario.action}${opts.revert ? ', then revert' : ''}; probe ${probeSpec.ratePerSecond}/s on ${probeSpec.topic}`,
+    text: `drill ${opts.scenario} (${scenario.kind}): ${scenario.fault ? 'fault on' : 'no fault;'} ${primary}, then ${scenario.action}${opts.revert ? ', then revert' : ''}; probe ${probeSpec.ratePerSecond}/s on ${probeSpec.topic}${stale ? `; stale client ${stale.ratePerSecond}/s on ${stale.topic} at ${stale.client.bootstrap.join(',')}${stale.client.auth?.sasl ? ` as ${stale.client.auth.sasl.username}` : ''}` : ''}`,
     data: { scenario: opts.scenario, kind: scenario.kind, action: scenario.action, revert: opts.revert, runId, probe: probeSpec, files },
   });
 
-  const probeRunbook: ProbeRunbook = { clusters: rb.clusters, roles: rb.roles, link: rb.link, ...(rb.routing ? { routing: rb.routing } : {}) };
-  const probe = new ProbeHandle({ runbook: probeRunbook, spec: probeSpec, runId, t0, clusterIds, controlFile: files.control });
+  const probe = new ProbeHandle({ runbook: probeRunbook, spec: probeSpec, runId, t0, clusterIds, controlFile: files.control, ...(stale ? { stale } : {}) });
+
+  for (const caveat of stale ? staleClientCaveats(rb, stale) : []) {
+    writer.append({ type: 'note', text: `note: ${caveat}` });
+    progress(`note: ${caveat}`);
+  }
 
   const phase = (name: string, detail?: string): DrillPhase => {
     const p: DrillPhase = { name, at: log.time(), ...(detail ? { detail } : {}) };
@@ -208,19 +244,39 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
     return r;
   };
 
-  const runAction = async (action: string): Promise<DrillActionRun> => {
+  const knownIds = Object.fromEntries(Object.entries(clusterIds).map(([id, name]) => [name, id]));
+  const runAction = async (action: string, faulted = false, waitMs?: number): Promise<DrillActionRun> => {
     const p = phase(action);
     writer.append({ type: 'note', text: `${action} starts through the engine`, data: { action } });
     const run: DrillActionRun = { action, outcome: 'failed', exitCode: 1, summary: '', at: p.at, ms: 0, steps: [] };
     actions.push(run);
+    let switching: RouteSwitch | undefined;
     try {
-      const r = await opts.runAction(action, (e) => {
-        const at = log.time();
-        run.steps.push({ ...e, at });
-        if (e.status !== 'planned') log.mark('step', `${action} ${e.index + 1}. ${e.step} ${e.status}`, undefined, at);
-        progress(`  ${action} ${e.index + 1}. ${e.step}: ${e.status}${e.summary ? ` (${e.summary})` : ''}`);
-      });
+      const declaredDown = faulted ? [{ cluster: primary, reason: `drill ${opts.scenario}: the drill injected ${scenario.kind} on ${primary}`, ifSilent: true }] : [];
+      const r = await opts.runAction(
+        action,
+        (e) => {
+          const at = log.time();
+          run.steps.push({ ...e, at });
+          // The engine announces a step's plan just before applying it: the route may move from then on.
+          if (e.step === 'switch-route' && e.status === 'planned') switching = { action, at, demoted: routedCluster(action) };
+          if (e.step === 'switch-route' && e.status === 'applied' && switching) {
+            switches.push(switching);
+            log.mark('switch', `${action} switches the route away from ${switching.demoted}`, switching.demoted, switching.at);
+            switching = undefined;
+          }
+          if (e.status !== 'planned') log.mark('step', `${action} ${e.index + 1}. ${e.step} ${e.status}`, undefined, at);
+          progress(`  ${action} ${e.index + 1}. ${e.step}: ${e.status}${e.summary ? ` (${e.summary})` : ''}`);
+        },
+        { declaredDown, knownIds, ...(waitMs === undefined ? {} : { waitMs }) },
+      );
       Object.assign(run, { outcome: r.outcome, exitCode: r.exitCode, summary: r.summary, ...(r.transcript ? { transcript: r.transcript } : {}) });
+      if (r.noop) {
+        // Nothing to do (no fence pending): the drill's record keeps no trace of a phase that did not happen.
+        phases.splice(phases.indexOf(p), 1);
+        actions.splice(actions.indexOf(run), 1);
+        return run;
+      }
     } catch (e) {
       run.summary = errorMessage(e);
     }
@@ -234,14 +290,28 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
     return run;
   };
 
+  /** The cluster the route names now; if it cannot say, the one the action moves away from. */
+  const routedCluster = (action: string): string => {
+    try {
+      const c = readRoute(rb).cluster;
+      if (c) return c;
+    } catch {
+      // the fallback below
+    }
+    return action === 'revert' ? secondary : primary;
+  };
+
   const survivor = async (label: string, cluster: string) => {
     const p = phase(`read ${cluster}`, `${label}: ${cluster} read to its end without a group`);
     const conn = readConnection(rb, cluster);
     try {
       const topics = probeTopicsOn(rb, probeSpec.topic, cluster);
-      const read = await readSurvivor(conn, { label, cluster, topics, probeTopic: probeSpec.topic, runId, log: await probe.snapshot(), from: startEnds[cluster] ?? {} });
+      const read = await readSurvivor(conn, {
+        label, cluster, topics, probeTopic: probeSpec.topic, runId, log: await probe.snapshot(), from: startEnds[cluster] ?? {},
+        ...(stale ? { staleTopics: staleTopicsOn(cluster), staleTopic: stale.topic } : {}),
+      });
       reads.push(read);
-      end(p, true, `${read.records.length} records of this run in ${read.topics.join(', ')}`);
+      end(p, true, `${read.records.length} records of this run in ${read.topics.join(', ')}${read.stale ? `; ${read.stale.records.length} of the stale client in ${read.stale.topics.join(', ')}` : ''}`);
       log.mark('read', `${cluster} read to its end (${label})`, cluster, read.at);
     } catch (e) {
       end(p, false, errorMessage(e));
@@ -272,6 +342,13 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
     if (!r.ok) problem ??= `the recover command failed (${r.timedOut ? 'timed out' : `exit ${r.exitCode}`}): ${r.argv.join(' ')}`;
   };
 
+  // While the primary comes back, a fence the promote could only record as pending is applied the moment its controllers
+  // (or brokers) answer, so that it is in force before the returning broker serves a stale client.
+  const fenceWhileRecovering = async () => {
+    const run = await runAction('fence', true, opts.recoverTimeoutMs ?? 300_000);
+    if (run.outcome !== 'ok') throw new Error(`applying the pending fence failed (${run.outcome}): ${run.summary}`);
+  };
+
   let completed = false;
   try {
     const warm = phase('probe', `${probeSpec.ratePerSecond} events/s on ${probeSpec.topic}, group ${probeSpec.group}`);
@@ -292,7 +369,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
       end(p, true);
     }
 
-    const act = await runAction(scenario.action);
+    const act = await runAction(scenario.action, Boolean(scenario.fault));
     if (act.outcome !== 'ok') throw new Error(`${scenario.action} did not succeed (${act.outcome}): ${act.summary}`);
     // The switch's loss: the secondary as it stands, before any repair of the primary.
     await sleep(1000);
@@ -300,7 +377,8 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
     await writeProbeRecords();
 
     if (opts.revert) {
-      await recover();
+      const [rec, fence] = await Promise.allSettled([recover(), fenceWhileRecovering()]);
+      for (const r of [rec, fence]) if (r.status === 'rejected') throw r.reason;
       const dwell = scenario.dwell > 0 ? scenario.dwell : (opts.revertDwellMs ?? 5000);
       const p = phase('dwell', `promoted for ${dwell} ms before the revert`);
       await sleep(dwell);
@@ -338,7 +416,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
   probeLog.markers.push(...log.markers);
   probeLog.markers.sort((a, b) => a.at - b.at);
   const endAt = probeLog.markers.find((m) => m.label === 'probe stops writing')?.at ?? log.time();
-  const measurement = measure({ log: probeLog, reads, endAt });
+  const measurement = measure({ log: probeLog, reads, endAt, switches });
   const expectations = checkExpectations(mergeExpect(rb.drill?.expect, scenario.expect), measurement);
   const breached = expectations.filter((x) => !x.ok).map((x) => x.name);
   const result: DrillResult = {
@@ -356,13 +434,23 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
     runId,
     startedAt: started.toISOString(),
     durationMs: Date.now() - started.getTime(),
-    probe: { topic: probeSpec.topic, group: probeSpec.group, keys: probeSpec.keys, ratePerSecond: probeSpec.ratePerSecond },
+    probe: {
+      topic: probeSpec.topic, group: probeSpec.group, keys: probeSpec.keys, ratePerSecond: probeSpec.ratePerSecond,
+      ...(stale ? { stale: { cluster: stale.cluster, bootstrap: stale.client.bootstrap, topic: stale.topic, ratePerSecond: stale.ratePerSecond, ...(stale.client.auth?.sasl ? { principal: `User:${stale.client.auth.sasl.username}` } : {}) } } : {}),
+    },
     clusters: { primary, secondary },
     phases,
     faults,
     actions,
-    measurement: { ...measurement, lostEvents: [] },
+    // Event lists travel as ids, below.
+    measurement: { ...measurement, lostEvents: [], ...(measurement.stale ? { stale: { ...measurement.stale, writesToDemotedEvents: [], lostEvents: [] } } : {}) },
     lostEventIds: measurement.lostEvents.map((i) => `${runId}-${i}`),
+    ...(measurement.stale
+      ? {
+          writesToDemotedIds: measurement.stale.writesToDemotedEvents.map((i) => staleEventId(runId, i)),
+          staleLostIds: measurement.stale.lostEvents.map((i) => staleEventId(runId, i)),
+        }
+      : {}),
     expectations,
     breached,
     completed,
@@ -416,5 +504,5 @@ async function drain(probe: ProbeHandle): Promise<void> {
 export function drillSummaryLine(r: DrillResult): string {
   const m = r.measurement;
   const head = r.ok ? 'held' : !r.completed ? `did not complete (${r.problem ?? 'unknown'})` : `breached ${r.breached.join(', ')}`;
-  return `${r.scenario.name}: ${head}; write downtime ${(m.writeDowntimeMs / 1000).toFixed(2)} s, read downtime ${(m.readDowntimeMs / 1000).toFixed(2)} s, lost ${m.lost}, duplicates ${m.duplicates}, reorderings ${m.reorderings}`;
+  return `${r.scenario.name}: ${head}; write downtime ${(m.writeDowntimeMs / 1000).toFixed(2)} s, read downtime ${(m.readDowntimeMs / 1000).toFixed(2)} s, lost ${m.lost}, duplicates ${m.duplicates}, reorderings ${m.reorderings}${m.stale ? `, writes to the demoted cluster ${m.writesToDemoted}` : ''}`;
 }

@@ -10,6 +10,10 @@ import type { ReadRecord, SurvivorRead } from './measure.js';
  * it keeps finding more of the events acknowledged before it began; it ends
  * when two reads in a row find the same set (or at `maxMs`). Loss is judged
  * on the events acknowledged before the first read began.
+ *
+ * With `staleTopics`, the stale client's records (`<run id>-s<n>`) are kept
+ * apart, from those topics and the probe's alike (they share the probe topic
+ * unless the runbook gives the stale client another).
  */
 export async function readSurvivor(
   conn: KafkaConnection,
@@ -22,52 +26,79 @@ export async function readSurvivor(
     log: ProbeLog;
     /** where each partition ended before the probe began ("<topic>:<partition>"): this run's records are all after */
     from?: Record<string, number>;
+    /** the stale client's topic and its copies on this cluster, when the drill runs one */
+    staleTopics?: string[];
+    staleTopic?: string;
     maxMs?: number;
   },
 ): Promise<SurvivorRead> {
   const at = opts.log.time();
   const until = Date.now() + (opts.maxMs ?? 20_000);
   const prefix = `${opts.runId}-`;
-  let last: ReadRecord[] | undefined;
+  const stale = opts.log.stale;
+  let last: ReadOnce | undefined;
   let lastMissing = Infinity;
-  let topics: string[] = opts.topics;
   for (;;) {
-    let records: ReadRecord[];
+    let got: ReadOnce;
     try {
-      ({ topics, records } = await readOnce(conn, opts.topics, opts.probeTopic, prefix, opts.from ?? {}));
+      got = await readOnce(conn, opts, prefix);
     } catch (e) {
       // A busy broker may miss one fetch deadline; the read is tried again until maxMs.
       if (Date.now() >= until) throw e;
       await new Promise((r) => setTimeout(r, 1000).unref());
       continue;
     }
-    const present = new Set(records.map((r) => r.event));
-    let missing = 0;
-    for (let i = 0; i < opts.log.count; i++) if (opts.log.isAcked(i) && opts.log.ackAt[i]! < at && !present.has(i)) missing++;
+    const missing = missingFrom(opts.log, at, got.records) + (stale && got.stale ? missingFrom(stale, at, got.stale.records) : 0);
     const settled = last !== undefined && missing >= lastMissing;
-    last = records;
+    last = got;
     lastMissing = missing;
     if (missing === 0 || settled || Date.now() >= until) break;
     await new Promise((r) => setTimeout(r, 1000).unref());
   }
-  return { label: opts.label, cluster: opts.cluster, at, topics, records: last };
+  return { label: opts.label, cluster: opts.cluster, at, topics: last.topics, records: last.records, ...(last.stale ? { stale: last.stale } : {}) };
 }
 
-async function readOnce(conn: KafkaConnection, wanted: string[], probeTopic: string, prefix: string, from: Record<string, number>): Promise<{ topics: string[]; records: ReadRecord[] }> {
+/** Events of a log acknowledged before `at` and absent from the records. */
+function missingFrom(log: ProbeLog, at: number, records: ReadRecord[]): number {
+  const present = new Set(records.map((r) => r.event));
+  let missing = 0;
+  for (let i = 0; i < log.count; i++) if (log.isAcked(i) && log.ackAt[i]! < at && !present.has(i)) missing++;
+  return missing;
+}
+
+interface ReadOnce {
+  topics: string[];
+  records: ReadRecord[];
+  stale?: { topics: string[]; records: ReadRecord[] };
+}
+
+async function readOnce(
+  conn: KafkaConnection,
+  opts: { topics: string[]; probeTopic: string; from?: Record<string, number>; staleTopics?: string[]; staleTopic?: string },
+  prefix: string,
+): Promise<ReadOnce> {
   const admin = await conn.admin();
   const existing = new Set(await conn.call('list topics', () => admin.listTopics()));
-  const topics = wanted.filter((t) => existing.has(t));
+  const from = opts.from ?? {};
+  const topics = opts.topics.filter((t) => existing.has(t));
+  const staleTopics = opts.staleTopics?.filter((t) => existing.has(t));
   const records: ReadRecord[] = [];
-  for (const topic of topics) {
+  const staleRecords: ReadRecord[] = [];
+  for (const topic of new Set([...topics, ...(staleTopics ?? [])])) {
+    const probeSide = topics.includes(topic);
+    const staleSide = staleTopics?.includes(topic) ?? false;
     for (const r of await readTopic(conn, topic, { from: (p) => from[`${topic}:${p.partition}`] ?? p.earliest })) {
       const id = r.headers['event-id']?.toString();
       if (!id?.startsWith(prefix)) continue;
-      const event = Number(id.slice(prefix.length));
-      if (!Number.isInteger(event)) continue;
-      records.push({ event, topic, remote: topic !== probeTopic, partition: r.partition, offset: r.offset });
+      const rest = id.slice(prefix.length);
+      const isStale = rest.startsWith('s');
+      const event = Number(isStale ? rest.slice(1) : rest);
+      if (!Number.isInteger(event) || rest === '' || rest === 's') continue;
+      if (isStale && staleSide) staleRecords.push({ event, topic, remote: topic !== opts.staleTopic, partition: r.partition, offset: r.offset });
+      else if (!isStale && probeSide) records.push({ event, topic, remote: topic !== opts.probeTopic, partition: r.partition, offset: r.offset });
     }
   }
-  return { topics, records };
+  return { topics, records, ...(staleTopics ? { stale: { topics: staleTopics, records: staleRecords } } : {}) };
 }
 
 /** Where each probe topic's partitions end now, on one cluster: a drill's reads start there. */

@@ -19,6 +19,8 @@ export interface Timeline {
   series: ClusterSeries[];
   /** errors of events that never reached a cluster (no connection) */
   unsent: number[];
+  /** the stale client's acknowledgements and errors (never-sent ones included), whichever cluster answered */
+  stale?: { acks: number[]; errors: number[] };
   markers: Marker[];
 }
 
@@ -45,7 +47,17 @@ export function buildTimeline(log: ProbeLog, endAt: number, bucketMs = 100): Tim
     const s = series[log.rCluster[r]!];
     if (s) s.receipts[slot(log.rAt[r]!)]!++;
   }
-  return { bucketMs, buckets, t0Wall: log.t0Wall, series, unsent, markers: log.markers.filter((m) => m.at <= endAt + bucketMs) };
+  let stale: Timeline['stale'];
+  if (log.stale) {
+    stale = { acks: new Array<number>(buckets).fill(0), errors: new Array<number>(buckets).fill(0) };
+    for (let i = 0; i < log.stale.count; i++) {
+      const ack = log.stale.ackAt[i]!;
+      const err = log.stale.errorAt[i]!;
+      if (!Number.isNaN(ack)) stale.acks[slot(ack)]!++;
+      else if (!Number.isNaN(err)) stale.errors[slot(err)]!++;
+    }
+  }
+  return { bucketMs, buckets, t0Wall: log.t0Wall, series, unsent, ...(stale ? { stale } : {}), markers: log.markers.filter((m) => m.at <= endAt + bucketMs) };
 }
 
 const BARS = ' ▁▂▃▄▅▆▇█';

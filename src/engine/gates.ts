@@ -14,7 +14,7 @@ import { gateRoles } from './phase.js';
 export function liveGateRunner(loaded: LoadedRunbook, connections: RunbookConnections, opts: { transcriptsDir?: string } = {}): GateRunner {
   const rb = loaded.runbook;
   const conns = () => Object.fromEntries(Object.keys(rb.clusters).map((c) => [c, connections.get(c)]));
-  const run = async (names: readonly GateName[], phase: Phase, roles: RolesInForce): Promise<GateResult[]> => {
+  const run = async (names: readonly GateName[], phase: Phase, roles: RolesInForce, expectedDown?: readonly string[]): Promise<GateResult[]> => {
     if (names.length === 0) return [];
     const { result } = await checkRunbook({
       runbook: rb,
@@ -23,16 +23,17 @@ export function liveGateRunner(loaded: LoadedRunbook, connections: RunbookConnec
       contentHash: loaded.contentHash,
       connections: conns(),
       gates: names,
-      phase: { phase, roles: gateRoles(phase, roles) },
+      phase: { phase, roles: gateRoles(phase, roles), ...(expectedDown?.length ? { expectedDown } : {}) },
       ...(opts.transcriptsDir ? { transcriptsDir: opts.transcriptsDir } : {}),
     });
     return result.gates;
   };
   return async (names, context) => {
-    if (context.dataPhase === undefined || context.dataPhase === context.phase) return run(names, context.phase, context.roles);
+    const down = context.expectedDown;
+    if (context.dataPhase === undefined || context.dataPhase === context.phase) return run(names, context.phase, context.roles, down);
     const routing = names.filter((n) => n === 'routing');
     const data = names.filter((n) => n !== 'routing');
-    const [a, b] = await Promise.all([run(routing, context.phase, context.roles), run(data, context.dataPhase, context.roles)]);
+    const [a, b] = await Promise.all([run(routing, context.phase, context.roles, down), run(data, context.dataPhase, context.roles, down)]);
     return [...a, ...b];
   };
 }

@@ -2,6 +2,7 @@ import type { Phase, RolesInForce } from '../gates/types.js';
 import type { KafkaConnection } from '../kafka/connection.js';
 import type { Runbook } from '../runbook/schema.js';
 import { RunbookConnections } from './connections.js';
+import { pairHazards } from './phase.js';
 import { PairStore } from './state.js';
 
 export interface PairPhase {
@@ -12,6 +13,10 @@ export interface PairPhase {
   recorded: boolean;
   /** clusters whose state could not be read */
   unreachable: string[];
+  /** what must be put right before the pair can be trusted: a pending fence on a cluster that answers, copies that disagree */
+  hazards: { severity: 'fail' | 'warn'; text: string }[];
+  /** clusters whose fence this runbook recorded as pending */
+  pendingFences: string[];
 }
 
 /**
@@ -19,13 +24,17 @@ export interface PairPhase {
  * the pair answer; undefined when none does. Opens its own connections
  * unless given some.
  */
-export async function readPairPhase(runbook: Runbook, connections?: RunbookConnections | ((cluster: string) => KafkaConnection)): Promise<PairPhase | undefined> {
+export async function readPairPhase(runbook: Runbook, connections?: RunbookConnections | ((cluster: string) => KafkaConnection), runbookFile = '<runbook>'): Promise<PairPhase | undefined> {
   const conns = connections ?? new RunbookConnections(runbook);
-  const store = new PairStore(runbook, typeof conns === 'function' ? conns : (c) => conns.get(c));
+  const store = await PairStore.open(runbook, typeof conns === 'function' ? conns : (c) => conns.get(c));
   try {
     const view = await store.read();
     if (view.clusters.every((c) => !c.reachable)) return undefined;
-    return { phase: view.phase.phase, roles: view.phase.roles, recorded: view.recorded, unreachable: view.clusters.filter((c) => !c.reachable).map((c) => c.cluster) };
+    const hazards = pairHazards(view, runbookFile).map((text) => ({ severity: /NOT fenced|disagree|cannot be located|^the pair is .* by runbook/.test(text) ? ('fail' as const) : ('warn' as const), text }));
+    // Another runbook's unfinished action holds the pair: this runbook's workload is still where its own roles say.
+    const phase = view.heldByRunbook ? 'steady' : view.phase.phase;
+    const pendingFences = Object.entries(view.fences).flatMap(([c, f]) => (f.pending ? [c] : []));
+    return { phase, roles: view.roles, recorded: view.recorded, unreachable: view.clusters.filter((c) => !c.reachable).map((c) => c.cluster), hazards, pendingFences };
   } finally {
     await store.close();
     if (!connections && conns instanceof RunbookConnections) await conns.close();

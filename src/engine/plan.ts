@@ -1,32 +1,32 @@
-import { errorMessage, ExitCode, FailoverError } from '../errors.js';
+import { errorMessage } from '../errors.js';
 import type { GateResult } from '../gates/types.js';
 import { failureKind, lagMapping, measureReplicationLag, unmeasuredReport, type LagReport } from '../kafka/replicationLag.js';
-import type { ActionName, Runbook } from '../runbook/schema.js';
-import type { StepSpec } from '../runbook/steps.js';
-import { stepModule } from '../steps/registry.js';
+import type { Runbook } from '../runbook/schema.js';
 import type { GateRunner, StepContext } from '../steps/types.js';
 import { flowNaming, producedTopics, targetTopicName } from '../steps/workload.js';
 import { RunbookConnections } from './connections.js';
 import { buildStepContext } from './context.js';
-import { checkPhase } from './phase.js';
+import { checkPair, checkPhase, pairHazards } from './phase.js';
+import { abortProgram, fenceProgram, runbookProgram, type ActionProgram, type ProgramStep } from './program.js';
 import { readOnlyRecords } from './records.js';
 import { PairStore, type PairView } from './state.js';
-import { StopCriteria, type LagMeasure } from './stopCriteria.js';
+import type { LagMeasure } from './stopCriteria.js';
 import type { ActionHooks, ActionPlan, ActionRequest, PlannedStep } from './types.js';
 
-/** Plans each step from `from` on, in order; a step that cannot be planned says why instead of stopping the others. */
-export async function planSteps(ctx: StepContext, steps: readonly StepSpec[], done: (i: number) => boolean = () => false): Promise<PlannedStep[]> {
+/** Plans each step in order; a step that cannot be planned says why instead of stopping the others. */
+export async function planSteps(ctx: StepContext, steps: readonly ProgramStep[], done: (i: number) => boolean = () => false): Promise<PlannedStep[]> {
   const out: PlannedStep[] = [];
-  for (const [index, spec] of steps.entries()) {
-    if (done(index)) {
-      out.push({ index, type: spec.type, params: spec.params, done: true });
+  for (const s of steps) {
+    const label = s.label === s.type ? {} : { label: s.label };
+    if (done(s.index)) {
+      out.push({ index: s.index, type: s.type, ...label, params: s.params, done: true });
       continue;
     }
     try {
-      const plan = await stepModule(spec.type).plan(ctx, spec.params);
-      out.push({ index, type: spec.type, params: spec.params, plan });
+      const plan = await s.module.plan(ctx, s.params);
+      out.push({ index: s.index, type: s.type, ...label, params: s.params, plan });
     } catch (e) {
-      out.push({ index, type: spec.type, params: spec.params, error: errorMessage(e) });
+      out.push({ index: s.index, type: s.type, ...label, params: s.params, error: errorMessage(e) });
     }
   }
   return out;
@@ -38,34 +38,34 @@ export const gatesUnavailable: GateRunner = async (names) =>
     (gate): GateResult => ({ gate, score: 0, verdict: 'blocked', keyFinding: 'the gates could not be run by this caller', evidence: [], elapsedMs: 0 }),
   );
 
-export function planFromView(req: ActionRequest, view: PairView, steps: PlannedStep[], ownRunId?: string): ActionPlan {
+export function planFromView(req: ActionRequest, view: PairView, steps: PlannedStep[], program: ActionProgram, ownRunId?: string): ActionPlan {
   const rb = req.loaded.runbook;
-  const spec = rb.actions[req.action]!;
-  const check = checkPhase(req.action, view.phase, ownRunId);
+  const a = req.action;
+  const pair = checkPair(view, req.loaded.file);
+  const check = !pair.ok ? pair : a === 'promote' || a === 'revert' || a === 'continue-forward' ? checkPhase(a, view.phase, ownRunId, req.loaded.file) : { ok: true as const };
   return {
     runbook: { name: rb.name, file: req.loaded.file, sha256: req.loaded.contentHash },
-    action: req.action,
-    phase: { phase: view.phase.phase, roles: view.phase.roles, recorded: view.recorded, ...(view.phase.transcript ? { transcript: view.phase.transcript } : {}) },
+    action: a,
+    phase: { phase: view.phase.phase, roles: view.roles, recorded: view.recorded, ...(view.phase.transcript ? { transcript: view.phase.transcript } : {}) },
     canStart: check.ok ? { ok: true } : { ok: false, reason: check.message, hint: check.hint },
     lock: view.locks.flatMap((l) => (l.holder && l.holder.runId !== ownRunId ? [{ cluster: l.cluster, holder: l.holder }] : [])),
-    requires: [...spec.requires],
-    ...(spec.stopWhen ? { stopWhen: spec.stopWhen } : {}),
+    requires: [...program.requires],
+    ...(program.stopWhen ? { stopWhen: program.stopWhen } : {}),
     steps,
     unreachable: view.clusters.flatMap((c) => (c.reachable ? [] : [{ cluster: c.cluster, error: c.error ?? 'unreachable' }])),
+    hazards: pairHazards(view, req.loaded.file),
     provisional: steps.filter((s) => !s.done).length > 1,
   };
 }
 
 /**
  * A lag measurement for stop criteria, in the direction the action moves
- * data. Lag does not apply (undefined) when the operator declared the
- * source down: what it holds is out of reach by their decision, not by an
- * error; any other failure to measure is a report the criteria act on.
+ * data. A failure to measure is a report the criteria act on, never
+ * undefined (which means lag does not apply, for a source declared down).
  */
-export function lagMeasure(req: ActionRequest, connections: RunbookConnections, roles: { primary: string; secondary: string }, declaredDown: readonly string[] = []): LagMeasure {
+export function lagMeasure(req: ActionRequest, connections: RunbookConnections, roles: { primary: string; secondary: string }): LagMeasure {
   const rb = req.loaded.runbook;
   const [source, target] = req.action === 'revert' ? [roles.secondary, roles.primary] : [roles.primary, roles.secondary];
-  if (declaredDown.includes(source)) return async () => undefined;
   return (seconds: boolean) => flowLagReport(rb, connections, source, target, seconds);
 }
 
@@ -95,31 +95,36 @@ export async function flowLagReport(rb: Runbook, connections: RunbookConnections
  * The dry run: reads the pair (never creates or writes anything, not even
  * the state topic), and plans every step from the pair as it is now.
  */
-export async function planAction(req: ActionRequest & { action: ActionName }, hooks: Pick<ActionHooks, 'gates' | 'connections'> = {}): Promise<ActionPlan> {
-  const rb = req.loaded.runbook;
-  const spec = rb.actions[req.action];
-  if (!spec) throw new FailoverError(`runbook ${rb.name} has no ${req.action} action`, { exitCode: ExitCode.usage, hint: `add actions.${req.action} to ${req.loaded.file}` });
-  const connections = hooks.connections ?? new RunbookConnections(rb);
-  const store = new PairStore(rb, (c) => connections.get(c));
+export async function planAction(req: ActionRequest, hooks: Pick<ActionHooks, 'gates' | 'connections'> = {}): Promise<ActionPlan> {
+  const connections = hooks.connections ?? new RunbookConnections(req.loaded.runbook);
+  const store = await PairStore.open(req.loaded.runbook, (c) => connections.get(c), req.knownIds);
   try {
     const view = await store.read();
-    const roles = view.phase.roles;
+    const program =
+      req.action === 'abort'
+        ? await abortProgram(view, req.loaded.file, req.abortTranscript)
+        : req.action === 'fence'
+          ? fenceProgram(req.loaded, view, req.waitMs)
+          : runbookProgram(req.loaded, req.action, view.roles);
     const ctx = buildStepContext({
       loaded: req.loaded,
       action: req.action,
-      roles,
+      phases: { start: program.start, target: program.target },
+      activeCluster: program.activeCluster,
+      roles: program.roles,
+      declaredDown: (req.declaredDown ?? []).map((d) => d.cluster),
       connections,
       records: readOnlyRecords(store),
       gates: hooks.gates ?? gatesUnavailable,
       confirm: async () => ({ yes: false, via: 'flag' }),
       progress: () => undefined,
-      checkStop: () => new StopCriteria(undefined, Date.now(), async () => Promise.reject(new Error('no')), req.signal).check(),
+      checkStop: async () => undefined,
       transcriptPath: '(dry run: no transcript)',
       env: req.env ?? process.env,
       ...(req.signal ? { signal: req.signal } : {}),
     });
-    const steps = await planSteps(ctx, spec.steps);
-    return planFromView(req, view, steps);
+    const steps = await planSteps(ctx, program.steps);
+    return planFromView(req, view, steps, program);
   } finally {
     await store.close();
     if (!hooks.connections) await connections.close();

@@ -3,6 +3,8 @@ import type { OutcomeBase, PlanBase } from '../steps/types.js';
 
 /** What a transcript says about each step of its run. */
 export interface StepProgressRecord {
+  /** the step as the transcript names it (`fence-writes`, `undo switch-route`) */
+  step?: string;
   /** the newest recorded plan */
   plan?: PlanBase;
   /** the outcome recorded after that plan, if it was applied */
@@ -39,6 +41,7 @@ export function progressOf(entries: readonly TranscriptEntry[]): RunProgress | u
     switch (e.type) {
       case 'step-planned': {
         const s = at(e.index);
+        s.step = e.step;
         s.plan = e.plan as PlanBase;
         delete s.outcome;
         delete s.verified;

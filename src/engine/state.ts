@@ -1,41 +1,62 @@
+import { randomBytes } from 'node:crypto';
 import { ExitCode, FailoverError, errorMessage } from '../errors.js';
 import type { Phase, RolesInForce } from '../gates/types.js';
 import type { Acl } from '../kafka/acls.js';
 import type { KafkaConnection } from '../kafka/connection.js';
-import {
-  StateTopicWriter,
-  ensureStateTopic,
-  readStateTopic,
-  stateTopicName,
-  stateTransactionalId,
-  type StateSnapshot,
-  type StateWrite,
-} from '../kafka/stateTopic.js';
+import { StateTopicWriter, ensureStateTopic, readStateTopic, type StateSnapshot, type StateWrite } from '../kafka/stateTopic.js';
 import type { Runbook } from '../runbook/schema.js';
 import type { RouteRecord } from '../steps/types.js';
+import { PAIR_KEY, pairRecord, resolvePair, type PairIdentity, type PairRecordValue } from './pairIdentity.js';
 
 /**
  * The pair's state on the clusters: the phase and the roles in force, the
- * lock, the fence ACLs each fence-writes created, and the last route switch.
- * Each cluster of the pair holds a full copy in its own state topic, so the
- * state stays readable and writable with either cluster down. Every record
- * carries a revision; reading takes, per key, the highest revision any
- * reachable cluster holds, and every write goes to every reachable cluster
- * with the next revision, so a cluster that missed writes while it was down
- * is brought up to date by the next one.
+ * lock, the fence ACLs each fence-writes created (or could not create yet),
+ * the last route switch, the offsets translate-offsets committed, and the
+ * hash-chain anchors of the runs. Each cluster of the pair holds a full copy
+ * in its own state topic, keyed by the pair's cluster ids (pairIdentity.ts),
+ * so the state stays readable and writable with either cluster down, and
+ * every runbook on the same two clusters shares it.
+ *
+ * Every record carries a revision; reading takes, per key, the highest
+ * revision any reachable cluster holds, and every write goes to every
+ * reachable cluster with the next revision, so a cluster that missed writes
+ * while it was down is brought up to date by the next one.
+ *
+ * The phase record also carries its lineage (the ids of the phase writes it
+ * descends from). Two copies of which neither descends from the other were
+ * written on both sides of a partition: that is a conflict, named and never
+ * merged (see `conflictOf`).
  *
  * The lock is the exception: it is per cluster and never merged (see lock.ts).
  */
 export const KEY = {
+  pair: PAIR_KEY,
   phase: 'phase',
   lock: 'lock',
-  route: 'route',
-  fence: (cluster: string) => `fence/${cluster}`,
+  roles: (runbook: string) => `roles/${runbook}`,
+  route: (runbook: string) => `route/${runbook}`,
+  fence: (runbook: string, cluster: string) => `fence/${runbook}/${cluster}`,
+  translated: (runbook: string, cluster: string, group: string) => `translated/${runbook}/${cluster}/${group}`,
+  anchor: (runId: string) => `anchor/${runId}`,
 } as const;
+
+/** An operator's statement that a cluster is down, made to act without its lock. */
+export interface DeclaredDown {
+  cluster: string;
+  clusterId?: string;
+  reason: string;
+  /** how the cluster failed when it was probed */
+  error: string;
+  operator: string;
+  host: string;
+  time: string;
+}
 
 export interface PhaseRecord {
   phase: Phase;
   roles: RolesInForce;
+  /** the runbook whose action set it: a phase other than steady belongs to that runbook */
+  runbook?: string;
   /** the action that set it, and its run */
   action?: string;
   runId?: string;
@@ -43,6 +64,51 @@ export interface PhaseRecord {
   operator?: string;
   host?: string;
   time?: string;
+  /** while `aborting`: the phase being aborted, the one abort leads back to, and the run it undoes */
+  aborting?: { phase: Phase; to: Phase; roles: RolesInForce; runId: string; transcript?: string };
+  /** clusters the run that set this phase acted without, by the operator's declaration */
+  declaredDown?: DeclaredDown[];
+  /** the head of that run's transcript chain when the phase was written (transcript verify --runbook) */
+  chainHead?: ChainAnchor;
+  /** this write's id, then the ids of the phase writes it replaced, newest last */
+  lineage?: string[];
+}
+
+export interface ChainAnchor {
+  runId: string;
+  seq: number;
+  hash: string;
+  finished: boolean;
+  transcript?: string;
+  time?: string;
+}
+
+/** A fence the pair records for one cluster: the ACLs fence-writes created there, and one it could not apply yet. */
+export interface FenceRecord {
+  cluster: string;
+  acls: Acl[];
+  /** set when the cluster could not be reached: the fence must be applied the moment it returns */
+  pending?: PendingFence;
+  runId?: string;
+  transcript?: string;
+}
+
+export interface PendingFence {
+  producers: string[];
+  /** the workload topics as the runbook names them (patterns included) */
+  topics: string[];
+  reason: string;
+  since: string;
+  runId: string;
+  transcript?: string;
+}
+
+/** What translate-offsets committed for a group on a cluster: the positions a later translation back compares with. */
+export interface TranslatedRecord {
+  cluster: string;
+  group: string;
+  commits: { topic: string; partition: number; offset: number }[];
+  runId: string;
 }
 
 export interface LockHolder {
@@ -54,6 +120,8 @@ export interface LockHolder {
   pid: number;
   startedAt: string;
   transcript: string;
+  /** the runbook the run belongs to */
+  runbook?: string;
 }
 
 export interface ClusterLock {
@@ -70,15 +138,34 @@ export interface ClusterStateRead {
   rev: number;
 }
 
+/** Two copies of the phase, each written without the other's knowledge. */
+export interface StateConflict {
+  key: string;
+  copies: { cluster: string; record: PhaseRecord }[];
+}
+
 export interface PairView {
+  identity: PairIdentity;
+  /** false when the pair's state cannot be located (identity.problem says why) */
+  located: boolean;
+  /** the pair's phase record (the home roles in the steady phase when none is recorded) */
   phase: PhaseRecord;
-  /** false when no cluster holds a phase: the home roles in the steady phase are assumed */
+  /** false when no cluster holds a phase */
   recorded: boolean;
+  /** the roles in force for this runbook */
+  roles: RolesInForce;
+  /** a phase other than steady that another runbook's action set */
+  heldByRunbook?: string;
   locks: ClusterLock[];
-  fences: Record<string, Acl[]>;
+  /** this runbook's fences, by cluster */
+  fences: Record<string, FenceRecord>;
   route?: RouteRecord;
+  /** this runbook's translated commits, by `<cluster>/<group>` */
+  translated: Record<string, TranslatedRecord>;
+  anchors: Record<string, ChainAnchor>;
+  conflict?: StateConflict;
   clusters: ClusterStateRead[];
-  topic: string;
+  topic?: string;
 }
 
 interface Stamped {
@@ -102,48 +189,85 @@ function strip<T>(v: Stamped): T {
   return rest as T;
 }
 
-/** A cluster that failed is not asked again for this long (a dead broker costs a connection timeout per ask). */
-const DOWN_FOR_MS = 30_000;
+export function holderOf(snap: StateSnapshot): LockHolder | null {
+  return (snap.get(KEY.lock)?.value as { holder?: LockHolder | null } | null)?.holder ?? null;
+}
+
+/**
+ * The phase copy that stands, or the conflict: a copy stands over another
+ * when it is the same write or descends from it (its lineage holds the
+ * other's id). Copies without lineage (older versions) order by revision.
+ * Pure, so it is tested without a cluster.
+ */
+export function conflictOf(copies: { cluster: string; record: PhaseRecord & { rev?: number } }[]): { winner?: { cluster: string; record: PhaseRecord }; conflict?: StateConflict } {
+  if (copies.length === 0) return {};
+  const sorted = [...copies].sort((a, b) => (b.record.rev ?? 0) - (a.record.rev ?? 0));
+  const top = sorted[0]!;
+  const topId = top.record.lineage?.at(-1);
+  for (const other of sorted.slice(1)) {
+    const id = other.record.lineage?.at(-1);
+    if (id === undefined || topId === undefined) continue;
+    if (id === topId || top.record.lineage!.includes(id)) continue;
+    if (other.record.lineage!.includes(topId)) continue;
+    return { conflict: { key: KEY.phase, copies: copies.map((c) => ({ cluster: c.cluster, record: c.record })) } };
+  }
+  return { winner: top };
+}
+
+export function newLineage(prior: PhaseRecord | undefined): string[] {
+  return [...(prior?.lineage ?? []), randomBytes(6).toString('hex')].slice(-32);
+}
 
 export class PairStore {
-  readonly topic: string;
-  readonly clusters: string[];
   readonly runbookName: string;
+  readonly clusters: string[];
   private readonly writers = new Map<string, StateTopicWriter>();
-  private readonly downUntil = new Map<string, number>();
   /** clusters known to hold the state topic: it is created at most once per process */
   private readonly hasTopic = new Set<string>();
   private lastRev = 0;
   private view: PairView | undefined;
 
-  constructor(
+  private constructor(
     private readonly runbook: Runbook,
     private readonly connection: (cluster: string) => KafkaConnection,
+    readonly identity: PairIdentity,
   ) {
-    this.topic = stateTopicName(runbook.name);
     this.runbookName = runbook.name;
     // Sorted, so every process takes the per-cluster locks in the same order.
-    this.clusters = [...new Set([runbook.roles.primary, runbook.roles.secondary])].sort();
+    this.clusters = identity.clusters;
   }
 
-  private isDown(cluster: string): boolean {
-    return (this.downUntil.get(cluster) ?? 0) > Date.now();
+  /** Finds the pair (asks each cluster for its id, once) and returns a store over its state. */
+  static async open(runbook: Runbook, connection: (cluster: string) => KafkaConnection, knownIds?: Readonly<Record<string, string>>): Promise<PairStore> {
+    return new PairStore(runbook, connection, await resolvePair(runbook, connection, knownIds));
   }
 
-  private markDown(cluster: string): void {
-    this.downUntil.set(cluster, Date.now() + DOWN_FOR_MS);
+  get topic(): string | undefined {
+    return this.identity.topic;
   }
 
-  /** Reads every cluster's copy and merges them; never creates or writes anything. */
+  /** Throws, saying why, when the pair's state cannot be located. */
+  requireLocated(): string {
+    if (this.identity.topic) return this.identity.topic;
+    const p = this.identity.problem ?? { message: 'the pair cannot be located', hint: 'check the runbook' };
+    throw new FailoverError(p.message, { exitCode: ExitCode.usage, hint: p.hint });
+  }
+
+  private reachable(cluster: string): boolean {
+    return this.identity.reach[cluster]?.ok === true;
+  }
+
+  /** Reads every reachable cluster's copy and merges them; never creates or writes anything. */
   async read(): Promise<PairView> {
+    const topic = this.identity.topic;
     const reads = await Promise.all(
       this.clusters.map(async (cluster) => {
-        if (this.isDown(cluster)) return { cluster, error: 'unreachable a moment ago' };
+        const r = this.identity.reach[cluster];
+        if (!r?.ok) return { cluster, error: r && !r.ok ? r.error : 'not asked' };
+        if (!topic) return { cluster, snap: new Map() as StateSnapshot };
         try {
-          const snap = await readStateTopic(this.connection(cluster), this.topic);
-          return { cluster, snap };
+          return { cluster, snap: await readStateTopic(this.connection(cluster), topic) };
         } catch (e) {
-          this.markDown(cluster);
           return { cluster, error: errorMessage(e) };
         }
       }),
@@ -157,6 +281,7 @@ export class PairStore {
     const best = new Map<string, Stamped>();
     const locks: ClusterLock[] = [];
     const clusters: ClusterStateRead[] = [];
+    const phases: { cluster: string; record: PhaseRecord & { rev?: number } }[] = [];
     for (const r of reads) {
       if (!r.snap) {
         clusters.push({ cluster: r.cluster, reachable: false, topicExists: false, rev: 0, ...(r.error ? { error: r.error } : {}) });
@@ -168,27 +293,51 @@ export class PairStore {
       if (r.snap.size > 0) this.hasTopic.add(r.cluster);
       for (const [key, v] of r.snap) {
         if (key === KEY.lock) {
-          const holder = (v.value as { holder?: LockHolder | null } | null)?.holder ?? null;
-          locks.push({ cluster: r.cluster, holder });
+          locks.push({ cluster: r.cluster, holder: holderOf(r.snap) });
           continue;
         }
         if (!isStamped(v.value)) continue;
+        if (key === KEY.phase) phases.push({ cluster: r.cluster, record: v.value as unknown as PhaseRecord & { rev: number } });
         const prior = best.get(key);
         if (!prior || v.value.rev > prior.rev) best.set(key, v.value);
       }
     }
+    const rb = this.runbook;
+    const { conflict } = conflictOf(phases);
     const phaseRec = best.get(KEY.phase);
-    const fences: Record<string, Acl[]> = {};
-    for (const [key, v] of best) if (key.startsWith('fence/')) fences[key.slice('fence/'.length)] = (v.acls as Acl[] | undefined) ?? [];
-    const route = best.get(KEY.route);
+    const home = { primary: rb.roles.primary, secondary: rb.roles.secondary };
+    const phase: PhaseRecord = phaseRec ? strip<PhaseRecord>(phaseRec) : { phase: 'steady', roles: home };
+    const ownRoles = best.get(KEY.roles(rb.name));
+    const mine = phase.runbook === undefined || phase.runbook === rb.name;
+    const roles: RolesInForce = mine && phaseRec ? phase.roles : ownRoles ? (strip<{ roles: RolesInForce }>(ownRoles).roles ?? home) : home;
+    const fences: Record<string, FenceRecord> = {};
+    const translated: Record<string, TranslatedRecord> = {};
+    const anchors: Record<string, ChainAnchor> = {};
+    const fencePrefix = `fence/${rb.name}/`;
+    const translatedPrefix = `translated/${rb.name}/`;
+    for (const [key, v] of best) {
+      if (key.startsWith(fencePrefix)) {
+        const f = strip<FenceRecord>(v);
+        fences[key.slice(fencePrefix.length)] = { ...f, acls: f.acls ?? [] };
+      } else if (key.startsWith(translatedPrefix)) translated[key.slice(translatedPrefix.length)] = strip<TranslatedRecord>(v);
+      else if (key.startsWith('anchor/')) anchors[key.slice('anchor/'.length)] = strip<ChainAnchor>(v);
+    }
+    const route = best.get(KEY.route(rb.name));
     return {
-      phase: phaseRec ? strip<PhaseRecord>(phaseRec) : { phase: 'steady', roles: { primary: this.runbook.roles.primary, secondary: this.runbook.roles.secondary } },
+      identity: this.identity,
+      located: this.identity.topic !== undefined,
+      phase,
       recorded: phaseRec !== undefined,
+      roles,
+      ...(!mine && phase.phase !== 'steady' && phase.runbook ? { heldByRunbook: phase.runbook } : {}),
       locks,
       fences,
       ...(route ? { route: strip<RouteRecord>(route) } : {}),
+      translated,
+      anchors,
+      ...(conflict ? { conflict } : {}),
       clusters,
-      topic: this.topic,
+      ...(this.identity.topic ? { topic: this.identity.topic } : {}),
     };
   }
 
@@ -200,32 +349,36 @@ export class PairStore {
   private writer(cluster: string): StateTopicWriter {
     let w = this.writers.get(cluster);
     if (!w) {
-      w = new StateTopicWriter(this.connection(cluster), this.topic, stateTransactionalId(this.runbook.name));
+      w = new StateTopicWriter(this.connection(cluster), this.requireLocated(), this.identity.transactionalId!);
       this.writers.set(cluster, w);
     }
     return w;
   }
 
   /**
-   * Runs a compare-and-set on each reachable cluster in turn (in name
-   * order). Returns each cluster's answer; clusters that cannot be reached
-   * are reported, not thrown, unless none can be.
+   * Runs a compare-and-set on each cluster in turn (in name order), skipping
+   * those that did not answer when the pair was resolved and those in
+   * `skip`. Returns each cluster's answer; clusters that fail now are
+   * reported, not thrown, unless none answers.
    */
   async onEachCluster<T>(
     what: string,
     decide: (cluster: string, current: StateSnapshot) => { write: StateWrite[]; result: T } | { refuse: T },
-    opts: { create?: boolean; stopOnRefusal?: (r: T) => boolean } = {},
+    opts: { create?: boolean; stopOnRefusal?: (r: T) => boolean; skip?: ReadonlySet<string> } = {},
   ): Promise<{ results: { cluster: string; result: T }[]; unreachable: { cluster: string; error: string }[] }> {
+    const topic = this.requireLocated();
     const results: { cluster: string; result: T }[] = [];
     const unreachable: { cluster: string; error: string }[] = [];
     for (const cluster of this.clusters) {
-      if (this.isDown(cluster)) {
-        unreachable.push({ cluster, error: 'unreachable a moment ago' });
+      if (opts.skip?.has(cluster)) continue;
+      const r = this.identity.reach[cluster];
+      if (!this.reachable(cluster)) {
+        unreachable.push({ cluster, error: r && !r.ok ? r.error : 'unreachable' });
         continue;
       }
       try {
         if (opts.create && !this.hasTopic.has(cluster)) {
-          await ensureStateTopic(this.connection(cluster), this.topic);
+          await ensureStateTopic(this.connection(cluster), topic);
           this.hasTopic.add(cluster);
         }
         const result = await this.writer(cluster).compareAndSet((snap) => decide(cluster, snap));
@@ -233,7 +386,6 @@ export class PairStore {
         if (opts.stopOnRefusal?.(result)) break;
       } catch (e) {
         if (e instanceof FailoverError && /not authorized|authentication failed/.test(e.message)) throw e;
-        this.markDown(cluster);
         unreachable.push({ cluster, error: errorMessage(e) });
       }
     }
@@ -247,32 +399,49 @@ export class PairStore {
   }
 
   /**
-   * Writes records to every reachable cluster, provided `runId` holds the
-   * lock there (or the lock there is free: a cluster that was down when the
-   * lock was taken joins it now). Refuses, on any cluster held by another
-   * run, with that holder.
+   * Writes records to every reachable cluster, provided `lockAs` holds the
+   * lock there (or the lock there is free: a cluster that was declared down
+   * and came back joins it now). Refuses, on any cluster held by another
+   * run, with that holder. The `pair` record is kept up to date with every
+   * write, so that either cluster can later find the other's id.
    */
-  async write(runId: string, lockAs: LockHolder, records: { key: string; value: Record<string, unknown> | null }[]): Promise<void> {
+  async write(lockAs: LockHolder, records: { key: string; value: Record<string, unknown> | null }[], opts: { lock?: boolean } = {}): Promise<void> {
     const time = new Date().toISOString();
     const rev = this.lastRev + 1;
-    const { results } = await this.onEachCluster<{ ok: true } | { ok: false; holder: LockHolder }>(`write the state of ${this.runbook.name}`, (_cluster, snap) => {
-      const holder = (snap.get(KEY.lock)?.value as { holder?: LockHolder | null } | null)?.holder ?? null;
-      if (holder && holder.runId !== runId) return { refuse: { ok: false, holder } };
+    const ids = this.identity.ids;
+    const { results } = await this.onEachCluster<{ ok: true } | { ok: false; holder: LockHolder }>(`write the state of the pair`, (_cluster, snap) => {
+      const holder = holderOf(snap);
+      if (holder && holder.runId !== lockAs.runId) return { refuse: { ok: false, holder } };
       const r = Math.max(rev, maxRev(snap) + 1);
       const writes: StateWrite[] = records.map((rec) => ({ key: rec.key, value: rec.value === null ? null : { ...rec.value, rev: r, time } }));
-      if (!holder) writes.push({ key: KEY.lock, value: { holder: lockAs, time } });
+      writes.push({ key: KEY.pair, value: { ...pairRecord(this.runbook, ids, snap.get(KEY.pair)?.value as PairRecordValue | undefined), rev: r, time } });
+      if (!holder && opts.lock !== false) writes.push({ key: KEY.lock, value: { holder: lockAs, time } });
       return { write: writes, result: { ok: true } };
     }, { create: true });
     const lost = results.find((r) => !r.result.ok);
     if (lost && !lost.result.ok) {
       const h = lost.result.holder;
-      throw new FailoverError(`the lock of ${this.runbook.name} on ${lost.cluster} is held by ${h.operator}@${h.host} (${h.action}, since ${h.startedAt}); this run no longer holds it`, {
+      throw new FailoverError(`the lock of the pair on ${lost.cluster} is held by ${h.operator}@${h.host} (${h.action}${h.runbook ? ` of ${h.runbook}` : ''}, since ${h.startedAt}); this run no longer holds it`, {
         exitCode: ExitCode.usage,
         hint: `that run's transcript: ${h.transcript}`,
       });
     }
     this.lastRev = rev;
     await this.read();
+  }
+
+  /**
+   * Writes a run's chain anchor where the lock is free or the run's own,
+   * without taking the lock (the run has given it back before its closing
+   * entry). A cluster held by another run is left alone.
+   */
+  async anchor(me: LockHolder, anchor: ChainAnchor): Promise<void> {
+    const time = new Date().toISOString();
+    await this.onEachCluster<boolean>('anchor the transcript', (_cluster, snap) => {
+      const holder = holderOf(snap);
+      if (holder && holder.runId !== me.runId) return { refuse: false };
+      return { write: [{ key: KEY.anchor(me.runId), value: { ...anchor, time, rev: Math.max(this.lastRev + 1, maxRev(snap) + 1) } }], result: true };
+    });
   }
 
   async close(): Promise<void> {

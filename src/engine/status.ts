@@ -5,8 +5,8 @@ import type { RolesInForce } from '../gates/types.js';
 import type { LoadedRunbook } from '../runbook/load.js';
 import { readTranscript } from '../transcript/reader.js';
 import { RunbookConnections } from './connections.js';
-import { writerIn } from './phase.js';
 import type { LagUnknownKind, UnknownLag } from '../kafka/replicationLag.js';
+import { pairHazards, writerIn } from './phase.js';
 import { flowLagReport } from './plan.js';
 import { PairStore, type PairView } from './state.js';
 
@@ -39,10 +39,20 @@ export interface LastTranscript {
 
 export interface PairStatus {
   runbook: { name: string; file: string };
+  /** the pair by cluster id, and where its state lives */
+  pair: { ids: Record<string, string>; topic?: string; problem?: string };
   phase: PairView['phase'];
   recorded: boolean;
-  /** the cluster that owns writes now */
+  /** the roles in force for this runbook */
+  roles: PairView['roles'];
+  /** the cluster that owns writes now: during an action, where the route points */
   writer: string;
+  /** why, when it is not plain (mid-action, fenced) */
+  writerNote?: string;
+  /** this runbook's fences, and whether each is pending */
+  fences: { cluster: string; acls: number; pending?: { since: string; reason: string; clusterAnswers: boolean } }[];
+  /** what is wrong with the pair: a `fail` makes status exit 1 */
+  hazards: { severity: 'fail' | 'warn'; text: string }[];
   homeRoles: RolesInForce;
   locks: PairView['locks'];
   clusters: PairView['clusters'];
@@ -101,20 +111,30 @@ export async function lastTranscript(dir: string, runbook: string): Promise<Last
 export async function pairStatus(loaded: LoadedRunbook, opts: { transcriptsDir?: string; connections?: RunbookConnections } = {}): Promise<PairStatus> {
   const rb = loaded.runbook;
   const conns = opts.connections ?? new RunbookConnections(rb);
-  const store = new PairStore(rb, (c) => conns.get(c));
+  const store = await PairStore.open(rb, (c) => conns.get(c));
   try {
     const view = await store.read();
-    const roles = view.phase.roles;
+    const roles = view.roles;
     const flows = [flowLag(loaded, conns, roles.primary, roles.secondary)];
     if (rb.link.reverse) flows.push(flowLag(loaded, conns, roles.secondary, roles.primary));
     const lag = await Promise.all(flows);
     // The newest transcript in the folder, else the one the clusters name (a run from another machine).
     const last = (await lastTranscript(opts.transcriptsDir ?? 'transcripts', rb.name)) ?? (view.phase.transcript ? { path: view.phase.transcript } : undefined);
+    const writes = whereWritesGo(view);
     return {
       runbook: { name: rb.name, file: loaded.file },
+      pair: { ids: view.identity.ids, ...(view.topic ? { topic: view.topic } : {}), ...(view.identity.problem ? { problem: `${view.identity.problem.message} (${view.identity.problem.hint})` } : {}) },
       phase: view.phase,
       recorded: view.recorded,
-      writer: writerIn(view.phase.phase, roles),
+      roles,
+      writer: writes.cluster,
+      ...(writes.note ? { writerNote: writes.note } : {}),
+      fences: Object.entries(view.fences).map(([cluster, f]) => ({
+        cluster,
+        acls: f.acls.length,
+        ...(f.pending ? { pending: { since: f.pending.since, reason: f.pending.reason, clusterAnswers: view.identity.reach[cluster]?.ok === true } } : {}),
+      })),
+      hazards: pairHazards(view, loaded.file).map((text) => ({ severity: /NOT fenced|disagree|cannot be located|^the pair is .* by runbook/.test(text) ? ('fail' as const) : ('warn' as const), text })),
       homeRoles: { primary: rb.roles.primary, secondary: rb.roles.secondary },
       locks: view.locks,
       clusters: view.clusters,
@@ -125,4 +145,20 @@ export async function pairStatus(loaded: LoadedRunbook, opts: { transcriptsDir?:
     await store.close();
     if (!opts.connections) await conns.close();
   }
+}
+
+/**
+ * Where producers write now. In a steady or promoted pair, the phase says;
+ * while an action runs (or was left half done), the route it switched says,
+ * and a fence on that cluster means nobody can write at all.
+ */
+export function whereWritesGo(view: Pick<PairView, 'phase' | 'roles' | 'route' | 'fences'>): { cluster: string; note?: string } {
+  const phase = view.phase;
+  const settled = writerIn(phase.phase, view.roles);
+  if (phase.phase === 'steady' || phase.phase === 'promoted') return { cluster: settled };
+  const switched = view.route && view.route.runId !== undefined && view.route.runId === phase.runId ? view.route.to : undefined;
+  const cluster = switched ?? (phase.phase === 'promoting' || phase.phase === 'aborting' ? view.roles.primary : view.roles.secondary);
+  const fenced = (view.fences[cluster]?.acls.length ?? 0) > 0;
+  const how = switched ? `the ${phase.action ?? 'action'} in progress switched the route to ${cluster}` : `the route still points at ${cluster}`;
+  return { cluster, note: `${phase.phase}: ${how}${fenced ? `, and ${cluster} is fenced: producers cannot write anywhere until the action goes on or is aborted` : ''}` };
 }

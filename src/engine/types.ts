@@ -2,7 +2,8 @@ import type { ExitCodeValue } from '../errors.js';
 import type { GateResult, Phase, RolesInForce } from '../gates/types.js';
 import type { GateName } from '../runbook/gates.js';
 import type { LoadedRunbook } from '../runbook/load.js';
-import type { ActionName, StepType, StopWhen } from '../runbook/schema.js';
+import type { StepType, StopWhen } from '../runbook/schema.js';
+import type { EngineAction } from './program.js';
 import type { RunOutcome } from '../transcript/entries.js';
 import type { ConfirmAnswer, ConfirmRequest, Evidence, GateRunner, PlanBase } from '../steps/types.js';
 import type { RunbookConnections } from './connections.js';
@@ -12,7 +13,7 @@ export type { ConfirmAnswer, ConfirmRequest, GateRunner } from '../steps/types.j
 
 export interface ActionRequest {
   loaded: LoadedRunbook;
-  action: ActionName;
+  action: EngineAction;
   /** compute and show every step's plan; change nothing (equals `failover plan`) */
   dryRun?: boolean;
   /** continue the run of this transcript */
@@ -27,6 +28,14 @@ export interface ActionRequest {
   env?: NodeJS.ProcessEnv;
   /** aborted on Ctrl-C: the action stops at the next safe point with a resumable transcript */
   signal?: AbortSignal;
+  /** clusters the operator declares down, with why: the action runs without their lock. `ifSilent`: only if it does not answer (a drill's fault) */
+  declaredDown?: { cluster: string; reason: string; ifSilent?: boolean }[];
+  /** abort: the stuck run's transcript, when it is not where the pair's record says */
+  abortTranscript?: string;
+  /** fence: keep trying a cluster that does not answer this long (it is coming back) */
+  waitMs?: number;
+  /** cluster ids the caller learnt while the clusters answered (a drill, before its fault): how the pair is found when one is down */
+  knownIds?: Record<string, string>;
 }
 
 export interface ActionHooks {
@@ -43,6 +52,8 @@ export interface ActionHooks {
 export interface PlannedStep {
   index: number;
   type: StepType;
+  /** as the transcript names it, when it differs from the type (`undo switch-route`) */
+  label?: string;
   params: unknown;
   plan?: PlanBase;
   /** planning failed: the step cannot run as things stand */
@@ -53,7 +64,7 @@ export interface PlannedStep {
 
 export interface ActionPlan {
   runbook: { name: string; file: string; sha256: string };
-  action: ActionName;
+  action: EngineAction;
   phase: { phase: Phase; roles: RolesInForce; recorded: boolean; transcript?: string };
   /** what the phase check says about starting now */
   canStart: { ok: boolean; reason?: string; hint?: string };
@@ -62,6 +73,8 @@ export interface ActionPlan {
   stopWhen?: StopWhen;
   steps: PlannedStep[];
   unreachable: { cluster: string; error: string }[];
+  /** pending fences, state conflicts: what the operator must know before anything runs */
+  hazards: string[];
   /** plans of later steps are computed from the pair as it is now; each step is planned again just before it runs */
   provisional: boolean;
 }
@@ -70,7 +83,7 @@ export type StepStage = 'planned' | 'applied' | 'verified' | 'reverified' | 'rea
 
 export type EngineEvent =
   | { type: 'started'; transcript: string; runId: string; resumed: boolean }
-  | { type: 'locked'; clusters: string[]; unreachable: { cluster: string; error: string }[] }
+  | { type: 'locked'; clusters: string[]; declaredDown: string[] }
   | { type: 'gate'; result: GateResult; overridden?: string }
   | { type: 'plan'; plan: ActionPlan }
   | { type: 'phase'; phase: Phase; roles: RolesInForce }

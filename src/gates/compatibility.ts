@@ -25,6 +25,9 @@ function describe(s: ClusterSnapshot): string {
 function reachable(ctx: GateContext): Evidence {
   const { primary: p, secondary: s } = ctx;
   const data = [p, s].map((c) => ({ cluster: c.name, reachable: c.reachable, clusterId: c.clusterId, brokers: c.brokers, error: c.error }));
+  if (!s.reachable && ctx.phase.expectedDown?.includes(s.name)) {
+    return warn('compatibility.reachable', `${s.name} does not answer, as the operator declared (${s.error}); ${p.reachable ? describe(p) : p.name} ${p.reachable ? 'answers' : 'does not answer either'}`, { data });
+  }
   if (!s.reachable) {
     return fail('compatibility.reachable', `secondary ${s.name} unreachable with the runbook's auth: ${s.error}`, {
       data,

@@ -1,11 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { FailoverError, errorMessage } from '../errors.js';
 import { KafkaConnection, type ClusterAuth, type ConnectionOptions } from '../kafka/connection.js';
+import type { ControllerEndpoint } from '../kafka/controllerAdmin.js';
 import type { ClusterSpec, Runbook } from '../runbook/schema.js';
 
 /**
  * Connection options for a runbook cluster: its bootstrap, auth (TLS files
  * read from the paths the loader made absolute) and its own timeouts.
+ * Reachability is decided once per connection: a cluster that does not
+ * answer costs a command one request timeout, not one per call
+ * (KafkaConnection.reachability()).
  */
 export function connectionOptions(name: string, spec: ClusterSpec, bootstrap: string[] = spec.bootstrap): ConnectionOptions {
   return {
@@ -14,8 +18,17 @@ export function connectionOptions(name: string, spec: ClusterSpec, bootstrap: st
     requestTimeoutMs: spec.timeouts.requestTimeout,
     connectionTimeoutMs: spec.timeouts.connectionTimeout,
     clientId: spec.clientId,
+    reachability: 'once',
     ...(spec.auth ? { auth: clusterAuth(name, spec.auth) } : {}),
   };
+}
+
+/** Where and how to reach a cluster's KRaft controllers (KIP-919), when the runbook names them. */
+export function controllerEndpoint(name: string, spec: ClusterSpec): ControllerEndpoint | undefined {
+  const c = spec.controllers;
+  if (!c) return undefined;
+  const auth = c.auth ?? spec.auth;
+  return { bootstrap: c.bootstrap, timeoutMs: spec.timeouts.requestTimeout, clientId: spec.clientId, ...(auth ? { auth: clusterAuth(name, auth) } : {}) };
 }
 
 function clusterAuth(name: string, auth: NonNullable<ClusterSpec['auth']>): ClusterAuth {

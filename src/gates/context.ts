@@ -89,7 +89,7 @@ export interface BuildContextOptions {
   /** what the gates to run need (see registry.needsOf) */
   needs: ReadonlySet<Need>;
   /** the phase and roles in force; default: readPhase() */
-  phase?: { phase?: Phase; roles?: RolesInForce };
+  phase?: { phase?: Phase; roles?: RolesInForce; expectedDown?: readonly string[] };
   transcriptsDir?: string;
   now?: () => number;
 }
@@ -103,7 +103,7 @@ export async function buildGateContext(opts: BuildContextOptions): Promise<GateC
     return c;
   };
   // The state topic is read over the same connections the snapshots use.
-  const phase = await readPhase(opts.runbook, opts.phase, conn);
+  const phase = await readPhase(opts.runbook, opts.phase, conn, opts.runbookPath);
   const reqs = snapshotRequests(opts.runbook, phase.roles, opts.needs);
   const [primary, secondary] = await Promise.all([
     takeSnapshot(conn(phase.roles.primary), reqs.primary, now),

@@ -1,4 +1,5 @@
 import type { Evidence, EvidenceStatus } from './types.js';
+import type { PhaseInfo } from './phaseSource.js';
 
 /**
  * Constructors for evidence, so that every check reads the same way:
@@ -41,4 +42,18 @@ export function plural(n: number, word: string, many = `${word}s`): string {
 export function seconds(ms: number): string {
   const s = ms / 1000;
   return `${s < 10 ? s.toFixed(1) : Math.round(s)} s`;
+}
+
+/**
+ * The secondary does not answer: a failure, unless the operator declared it
+ * down for the action under way (a promote with the primary dead, judged
+ * in the phase it leads to, where the dead one is the secondary). Then it
+ * is expected, and reported as such.
+ */
+export function secondaryDown(ctx: { phase: PhaseInfo; secondary: { name: string; error?: string } }, check: string, what: string, extra?: Extra): Evidence {
+  const S = ctx.secondary;
+  if (ctx.phase.expectedDown?.includes(S.name)) {
+    return warn(check, `${S.name} does not answer, as declared by the operator (${S.error ?? 'no answer'}): ${what} not checked`, extra);
+  }
+  return fail(check, `secondary ${S.name} unreachable: ${what} not checked (${S.error ?? 'no answer'})`, extra);
 }

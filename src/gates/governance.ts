@@ -3,7 +3,7 @@ import type { ConfigMap } from '../kafka/configs.js';
 import type { ClusterSnapshot } from '../kafka/snapshot.js';
 import type { GateContext } from './context.js';
 import { primaryUnreachable } from './compatibility.js';
-import { fail, listSome, pass, plural, skip, warn } from './evidence.js';
+import { fail, listSome, pass, plural, skip, warn, secondaryDown } from './evidence.js';
 import type { Evidence } from './types.js';
 
 /** Does the secondary enforce the same access rules and placement policy as the primary? */
@@ -66,7 +66,7 @@ function covered(acls: readonly Acl[], want: Acl, name: string): boolean {
 function aclParity(ctx: GateContext): Evidence {
   const { primary: P, secondary: S } = ctx;
   const check = 'governance.acl-parity';
-  if (!S.reachable) return fail(check, `secondary ${S.name} unreachable: ACLs not read (${S.error})`);
+  if (!S.reachable) return secondaryDown(ctx, check, 'ACLs');
   if (!P.reachable) return primaryUnreachable(ctx, check, 'ACLs');
   const pa = P.acls;
   const sa = S.acls;
@@ -132,7 +132,7 @@ function brokerConfigsOf(s: ClusterSnapshot): ConfigMap | string {
 function authentication(ctx: GateContext): Evidence {
   const { primary: P, secondary: S } = ctx;
   const check = 'governance.authentication';
-  if (!S.reachable) return fail(check, `secondary ${S.name} unreachable (${S.error})`);
+  if (!S.reachable) return secondaryDown(ctx, check, 'authentication');
   const sc = brokerConfigsOf(S);
   if (typeof sc === 'string') return fail(check, `broker configs of ${S.name} could not be read: ${sc}`, { hint: 'failover needs DescribeConfigs on the cluster' });
   const sl = listenerProtocols(sc);
@@ -164,7 +164,7 @@ function hasAuthorizer(cfg: ConfigMap): string | undefined {
 function authorizer(ctx: GateContext): Evidence {
   const { primary: P, secondary: S } = ctx;
   const check = 'governance.authorizer';
-  if (!S.reachable) return fail(check, `secondary ${S.name} unreachable (${S.error})`);
+  if (!S.reachable) return secondaryDown(ctx, check, 'the authorizer');
   const sc = brokerConfigsOf(S);
   if (typeof sc === 'string') return fail(check, `broker configs of ${S.name} could not be read: ${sc}`);
   const sa = hasAuthorizer(sc);
@@ -189,7 +189,7 @@ function configParity(ctx: GateContext): Evidence {
   const { primary: P, secondary: S } = ctx;
   const keys = ctx.runbook.gates.governance.configParityKeys;
   const check = 'governance.config-parity';
-  if (!S.reachable) return fail(check, `secondary ${S.name} unreachable (${S.error})`);
+  if (!S.reachable) return secondaryDown(ctx, check, 'broker configs');
   if (!P.reachable) return primaryUnreachable(ctx, check, 'broker configs');
   const pc = brokerConfigsOf(P);
   const sc = brokerConfigsOf(S);

@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { describeCluster } from '../kafka/clusterInfo.js';
 import { KafkaConnection } from '../kafka/connection.js';
 import { probeListener, resolveWithTtl, type DnsAnswer, type ListenerProbe } from '../kafka/listenerProbe.js';
 import { offsetsForTimes, partitionEndsBatch, type OffsetAnswer, type OffsetQuery } from '../kafka/listOffsets.js';
@@ -58,9 +57,12 @@ export function liveProbes(opts: {
         if (!spec) continue;
         const c = new KafkaConnection({ ...connectionOptions(`route (${bootstrap.join(',')})`, spec, bootstrap), clientId: `${spec.clientId}-route` });
         try {
-          return { clusterId: (await describeCluster(c)).clusterId };
-        } catch (e) {
-          last = (e as Error).message;
+          // One probe, one deadline: the cluster id comes with the answer.
+          const r = await c.reachability();
+          if (r.ok) return { clusterId: r.clusterId };
+          last = r.error;
+          // Another cluster's credentials may be the right ones; a cluster that does not answer will not answer them either.
+          if (r.reason !== 'auth') break;
         } finally {
           await c.close();
         }

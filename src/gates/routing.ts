@@ -3,7 +3,7 @@ import { splitHostPort } from '../kafka/listenerProbe.js';
 import { resolveClusterRef } from '../runbook/roles.js';
 import { getProperty } from '../steps/propertiesFile.js';
 import type { GateContext } from './context.js';
-import { fail, listSome, pass, plural, skip, warn } from './evidence.js';
+import { fail, listSome, pass, plural, skip, warn, secondaryDown } from './evidence.js';
 import type { Evidence } from './types.js';
 
 /**
@@ -82,7 +82,7 @@ async function currentRoute(ctx: GateContext): Promise<Evidence> {
 async function secondaryListeners(ctx: GateContext): Promise<Evidence> {
   const S = ctx.secondary;
   const check = 'routing.secondary-listeners';
-  if (!S.reachable) return fail(check, `secondary ${S.name} unreachable, so its advertised listeners are unknown: ${S.error}`);
+  if (!S.reachable) return secondaryDown(ctx, check, 'its advertised listeners');
   if (S.brokers.length === 0) return fail(check, `${S.name} advertises no brokers`);
   const probes = await Promise.all(S.brokers.map((b) => ctx.probes.listener(b.host, b.port)));
   const bad = probes.filter((p) => !p.connected);

@@ -34,6 +34,8 @@ export interface Readiness {
   required: GateName[];
   /** required gates that scored 0 */
   blockedBy: GateName[];
+  /** what the pair's state says is unsafe now (a pending fence on a cluster that answers, a conflict) */
+  dangers?: string[];
   statement: string;
 }
 
@@ -52,16 +54,19 @@ export interface CheckResult {
  * Ready when none of the readiness gates (and none of the gates asked for
  * by name, cost aside) scores 0. Gates not run do not count either way.
  */
-export function readinessOf(gates: readonly GateResult[], asked?: readonly GateName[]): Readiness {
+export function readinessOf(gates: readonly GateResult[], asked?: readonly GateName[], hazards: readonly { severity: string; text: string }[] = []): Readiness {
   const required = orderGates([...READINESS_GATES, ...(asked ?? []).filter((g) => (BLOCKING_GATE_NAMES as readonly string[]).includes(g))]);
   const run = gates.filter((g) => required.includes(g.gate));
-  const blockedBy = run.filter((g) => g.score === 0).map((g) => g.gate);
-  const ready = blockedBy.length === 0;
+  const blocked = run.filter((g) => g.score === 0);
+  const blockedBy = blocked.map((g) => g.gate);
+  // The pair's own state can make it unsafe whatever the gates say: a returned primary that is not fenced.
+  const dangers = hazards.filter((h) => h.severity === 'fail').map((h) => h.text);
+  const ready = blockedBy.length === 0 && dangers.length === 0;
   const rule = `${required.join(', ')} must not score 0`;
   const statement = ready
     ? `ready: ${rule}, and ${run.length === required.length ? 'none does' : `none of those checked (${run.map((g) => g.gate).join(', ') || 'none'}) does`}`
-    : `not ready: ${rule}; ${blockedBy.map((g) => `${g} scores 0 (${gates.find((x) => x.gate === g)?.keyFinding})`).join('; ')}`;
-  return { ready, required, blockedBy, statement };
+    : `not ready: ${[...(blocked.length ? [`${rule}; ${blocked.map((g) => `${g.gate} scores 0 (${g.keyFinding})`).join('; ')}`] : []), ...dangers].join('; ')}`;
+  return { ready, required, blockedBy, ...(dangers.length ? { dangers } : {}), statement };
 }
 
 export interface CheckOptions {
@@ -72,12 +77,12 @@ export interface CheckOptions {
   connections: Readonly<Record<string, KafkaConnection>>;
   /** gates to run (default: all) */
   gates?: readonly GateName[];
-  phase?: { phase?: Phase; roles?: RolesInForce };
+  phase?: { phase?: Phase; roles?: RolesInForce; expectedDown?: readonly string[] };
   transcriptsDir?: string;
   now?: () => number;
 }
 
-function clusterSummary(ctx: GateContext, role: 'primary' | 'secondary'): ClusterSummary {
+function clusterSummary(ctx: Pick<GateContext, 'primary' | 'secondary'>, role: 'primary' | 'secondary'): ClusterSummary {
   const s = ctx[role];
   return {
     name: s.name,
@@ -91,10 +96,34 @@ function clusterSummary(ctx: GateContext, role: 'primary' | 'secondary'): Cluste
   };
 }
 
+/** The gates a check runs: those asked for, else all of them, in the registry's order. */
+export function gatesToRun(asked?: readonly GateName[]): GateName[] {
+  return orderGates(asked && asked.length ? asked : GATE_NAMES);
+}
+
+/** The result of a check from the context it built and what the gates found. Pure. */
+export function checkResult(
+  opts: Pick<CheckOptions, 'runbook' | 'runbookPath' | 'contentHash' | 'gates'>,
+  ctx: Pick<GateContext, 'now' | 'phase' | 'primary' | 'secondary'>,
+  gates: GateResult[],
+  elapsedMs: number,
+): CheckResult {
+  return {
+    version: CHECK_RESULT_VERSION,
+    runbook: { name: opts.runbook.name, file: opts.runbookPath, ...(opts.contentHash ? { sha256: opts.contentHash } : {}) },
+    checkedAt: new Date(ctx.now).toISOString(),
+    elapsedMs,
+    phase: ctx.phase,
+    clusters: [clusterSummary(ctx, 'primary'), clusterSummary(ctx, 'secondary')],
+    gates,
+    readiness: readinessOf(gates, opts.gates, ctx.phase.hazards),
+  };
+}
+
 /** Builds the context (both snapshots), runs the gates, and judges readiness. */
 export async function checkRunbook(opts: CheckOptions): Promise<{ result: CheckResult; context: GateContext }> {
   const t0 = Date.now();
-  const names = orderGates(opts.gates && opts.gates.length ? opts.gates : GATE_NAMES);
+  const names = gatesToRun(opts.gates);
   const ctx = await buildGateContext({
     runbook: opts.runbook,
     runbookPath: opts.runbookPath,
@@ -106,15 +135,5 @@ export async function checkRunbook(opts: CheckOptions): Promise<{ result: CheckR
     ...(opts.now ? { now: opts.now } : {}),
   });
   const gates = await runGates(ctx, names);
-  const result: CheckResult = {
-    version: CHECK_RESULT_VERSION,
-    runbook: { name: opts.runbook.name, file: opts.runbookPath, ...(opts.contentHash ? { sha256: opts.contentHash } : {}) },
-    checkedAt: new Date(ctx.now).toISOString(),
-    elapsedMs: Date.now() - t0,
-    phase: ctx.phase,
-    clusters: [clusterSummary(ctx, 'primary'), clusterSummary(ctx, 'secondary')],
-    gates,
-    readiness: readinessOf(gates, opts.gates),
-  };
-  return { result, context: ctx };
+  return { result: checkResult(opts, ctx, gates, Date.now() - t0), context: ctx };
 }

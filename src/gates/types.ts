@@ -34,7 +34,8 @@ export interface GateResult {
 }
 
 /** The phase of the pair, kept on the clusters (see src/engine/). */
-export type Phase = 'steady' | 'promoting' | 'promoted' | 'reverting' | 'continuing';
+/** `aborting`: `failover abort` is undoing an unfinished promote, revert or continue-forward. */
+export type Phase = 'steady' | 'promoting' | 'promoted' | 'reverting' | 'continuing' | 'aborting';
 
 export interface RolesInForce {
   primary: string;

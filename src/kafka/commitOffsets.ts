@@ -1,5 +1,6 @@
 import type { KafkaConnection } from './connection.js';
 import { byTopic } from './rawProtocol.js';
+import { Writer, protocolError, protocolRequest, requireApi, throwPartitionError } from './wire.js';
 
 export interface OffsetToCommit {
   topic: string;
@@ -51,4 +52,40 @@ export async function commitOffsetsToEmptyGroup(conn: KafkaConnection, group: st
     }
     throw e;
   }
+}
+
+const OFFSET_DELETE = 47;
+
+/**
+ * Removes a group's commits of some partitions (OffsetDelete v0, KIP-496),
+ * as `kafka-consumer-groups --delete-offsets` does: what `failover abort`
+ * needs to put back a group that had no commit there before a translation.
+ * The coordinator refuses while the group has members subscribed to the
+ * topic (GROUP_SUBSCRIBED_TO_TOPIC), so a live consumer is never disturbed.
+ */
+export async function deleteCommittedOffsets(conn: KafkaConnection, group: string, partitions: readonly { topic: string; partition: number }[]): Promise<void> {
+  if (partitions.length === 0) return;
+  const cluster = (await conn.rawCluster()) as unknown as { findGroupCoordinator(args: { groupId: string }): Promise<object> };
+  const coordinator = await conn.call(`coordinator of group ${group}`, () => cluster.findGroupCoordinator({ groupId: group }));
+  const broker = requireApi(coordinator, -1, { apiKey: OFFSET_DELETE, apiVersion: 0, apiName: 'OffsetDelete' }, '2.4');
+  const topics = [...byTopic(partitions).entries()];
+  const body = new Writer()
+    .string(group)
+    .array(topics, (w, [topic, ps]) => w.string(topic).array(ps, (x, p) => x.int32(p.partition)))
+    .done();
+  const answer = await conn.call(`delete ${partitions.length} offset(s) of group ${group}`, () =>
+    broker.connectionPool.send(
+      protocolRequest({ apiKey: OFFSET_DELETE, apiVersion: 0, apiName: 'OffsetDelete', flexible: false }, body, (r) => {
+        const errorCode = r.int16();
+        r.int32(); // throttle
+        const parts = r.array((t) => {
+          const topic = t.string() ?? '';
+          return t.array((p) => ({ topic, partition: p.int32(), errorCode: p.int16() }));
+        }).flat();
+        return { errorCode, parts };
+      }),
+    ),
+  );
+  if (answer.errorCode !== 0) throw new Error(`${conn.name}: deleting offsets of group ${group}: ${protocolError(answer.errorCode).message}`);
+  throwPartitionError(answer.parts);
 }

@@ -1,6 +1,6 @@
 import type { KafkaConnection } from './connection.js';
 import { decodeCheckpoint, decodeOffsetSync, decodeOffsetSyncKey, type Checkpoint, type OffsetSync } from './mm2Records.js';
-import { readTopic } from './readTopic.js';
+import { readTopic, type PartitionEnds, type RawRecord } from './readTopic.js';
 import { tpKey } from './rawProtocol.js';
 
 /**
@@ -123,7 +123,7 @@ export function translateDownstream(syncs: readonly Sync[] | undefined, upstream
  * the newest usable sync was replicated one for one: d + (c - u), at most
  * the target's end. The estimate behind "expected replay".
  */
-export function estimatedTargetPosition(syncs: readonly Sync[] | undefined, committed: number, targetEnd: number): number | undefined {
+export function estimatedTargetPosition(syncs: readonly Sync[] | null | undefined, committed: number, targetEnd: number): number | undefined {
   if (!syncs) return undefined;
   for (let i = syncs.length - 1; i >= 0; i--) {
     const s = syncs[i]!;
@@ -262,9 +262,11 @@ export function translateByCheckpoint(input: {
     if (t < 0) return { ok: false, reason: 'committed-before-first-sync' };
     return { ok: false, reason: 'no-checkpoint' };
   }
-  if (committed !== undefined && checkpoint.upstreamOffset < committed) return { ok: false, reason: 'checkpoint-behind-commit', checkpoint };
-  if (committed !== undefined && checkpoint.upstreamOffset > committed) return { ok: false, reason: 'checkpoint-ahead-of-commit', checkpoint };
-  if (targetEnd !== undefined && checkpoint.downstreamOffset > targetEnd) {
+  // An unknown commit is taken to be the one the checkpoint translates; an unknown end bounds nothing.
+  const commit = committed ?? checkpoint.upstreamOffset;
+  if (checkpoint.upstreamOffset < commit) return { ok: false, reason: 'checkpoint-behind-commit', checkpoint };
+  if (checkpoint.upstreamOffset > commit) return { ok: false, reason: 'checkpoint-ahead-of-commit', checkpoint };
+  if (checkpoint.downstreamOffset > (targetEnd ?? Infinity)) {
     return { ok: false, reason: 'beyond-replicated-data', checkpoint, targetOffset: checkpoint.downstreamOffset };
   }
   return { ok: true, targetOffset: checkpoint.downstreamOffset, checkpoint, commitUnknown: committed === undefined };
@@ -307,12 +309,11 @@ export interface LoadedCheckpoints {
 }
 
 /**
- * Every checkpoint in partition 0 of the checkpoints topic, in log order,
- * read without a consumer group. `exists` false when the topic is missing.
+ * The checkpoints among raw records of the checkpoints topic, in log order.
+ * A record that is not a checkpoint is counted and skipped, as MirrorClient
+ * skips it: one bad record must not hide every group's translation.
  */
-export async function loadCheckpoints(conn: KafkaConnection, topic: string, topicExists: boolean): Promise<LoadedCheckpoints> {
-  if (!topicExists) return { topic, exists: false, records: [], undecodable: 0 };
-  const raw = await readTopic(conn, topic, { partitions: [0] });
+export function checkpointsFrom(raw: Iterable<Pick<RawRecord, 'key' | 'value' | 'timestamp'>>): { records: CheckpointRecord[]; undecodable: number } {
   const records: CheckpointRecord[] = [];
   let undecodable = 0;
   for (const r of raw) {
@@ -322,7 +323,17 @@ export async function loadCheckpoints(conn: KafkaConnection, topic: string, topi
       undecodable++;
     }
   }
-  return { topic, exists: true, records, undecodable };
+  return { records, undecodable };
+}
+
+/**
+ * Every checkpoint in partition 0 of the checkpoints topic, in log order,
+ * read without a consumer group. `exists` false when the topic is missing.
+ */
+export async function loadCheckpoints(conn: KafkaConnection, topic: string, topicExists: boolean): Promise<LoadedCheckpoints> {
+  if (!topicExists) return { topic, exists: false, records: [], undecodable: 0 };
+  const raw = await readTopic(conn, topic, { partitions: [0] });
+  return { topic, exists: true, ...checkpointsFrom(raw) };
 }
 
 export interface LoadedOffsetSyncs {
@@ -337,6 +348,25 @@ export interface LoadedOffsetSyncs {
   undecodable: number;
 }
 
+/** The offset syncs among raw records of the offset-syncs topic, indexed; records that are not syncs are counted and skipped. */
+export function offsetSyncsFrom(raw: Iterable<Pick<RawRecord, 'key' | 'value'>>): { syncs: SyncIndex; undecodable: number } {
+  const decoded: OffsetSync[] = [];
+  let undecodable = 0;
+  for (const r of raw) {
+    try {
+      decoded.push(decodeOffsetSync(r.key, r.value));
+    } catch {
+      undecodable++;
+    }
+  }
+  return { syncs: indexOffsetSyncs(decoded), undecodable };
+}
+
+/** Where to start reading a partition to get its newest `maxRecords` records, and whether older ones are left unread. */
+export function newestWindow(ends: Pick<PartitionEnds, 'earliest' | 'latest'>, maxRecords: number): { from: number; truncated: boolean } {
+  return { from: Math.max(ends.earliest, ends.latest - maxRecords), truncated: ends.latest - ends.earliest > maxRecords };
+}
+
 /**
  * The newest `maxRecords` offset syncs (the topic is compacted, but it can
  * still be long between cleanings). Older syncs only matter for commits far
@@ -349,22 +379,14 @@ export async function loadOffsetSyncs(conn: KafkaConnection, topic: string, topi
   const raw = await readTopic(conn, topic, {
     partitions: [0],
     from: (e) => {
-      truncated = e.latest - e.earliest > maxRecords;
-      return Math.max(e.earliest, e.latest - maxRecords);
+      const w = newestWindow(e, maxRecords);
+      truncated = w.truncated;
+      return w.from;
     },
   });
-  const decoded: OffsetSync[] = [];
-  let undecodable = 0;
-  for (const r of raw) {
-    try {
-      decoded.push(decodeOffsetSync(r.key, r.value));
-    } catch {
-      undecodable++;
-    }
-  }
   const newest = emptyNewestSyncs();
   foldNewestSyncs(newest, raw);
-  return { topic, exists: true, syncs: indexOffsetSyncs(decoded), newest, read: raw.length, truncated, undecodable };
+  return { topic, exists: true, ...offsetSyncsFrom(raw), newest, read: raw.length, truncated };
 }
 
 /** What a tail holds after a read. */

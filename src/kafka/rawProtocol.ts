@@ -46,8 +46,36 @@ export interface RawClusterExt extends Omit<RawCluster, 'findBroker'> {
   findBroker(opts: { nodeId: string }): Promise<RawBrokerExt>;
 }
 
+const guarded = new WeakMap<object, RawClusterExt>();
+
+/**
+ * kafkajs's cluster, with one fix: its metadata call asks each broker in
+ * turn, swallows every failure, and resolves null when none answered. A
+ * named topic that does not exist is one such failure (kafkajs's decoder
+ * throws on the topic's error code); so a null answer for named topics is
+ * asked again for every topic and filtered, and a null for every topic is
+ * the error it is, never "no topics".
+ */
 export async function rawClusterOf(conn: KafkaConnection): Promise<RawClusterExt> {
-  return (await conn.rawCluster()) as unknown as RawClusterExt;
+  const cluster = (await conn.rawCluster()) as unknown as RawClusterExt;
+  let g = guarded.get(cluster);
+  if (!g) {
+    const metadata = cluster.metadata.bind(cluster);
+    g = Object.assign(Object.create(cluster) as RawClusterExt, {
+      metadata: async (opts?: { topics?: string[] }) => {
+        const md = await metadata(opts);
+        if (md) return md;
+        const wanted = opts?.topics ?? [];
+        if (wanted.length > 0) {
+          const all = await metadata({ topics: [] });
+          if (all) return { ...all, topicMetadata: all.topicMetadata.filter((t) => wanted.includes(t.topic)) };
+        }
+        throw new Error(`${conn.name}: no broker answered a metadata request`);
+      },
+    });
+    guarded.set(cluster, g);
+  }
+  return g;
 }
 
 /** Partition leaders by topic, from one Metadata answer; requests are routed with it. */

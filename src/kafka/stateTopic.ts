@@ -5,24 +5,56 @@ import { rawClusterOf, type RawTopicMetadata } from './rawProtocol.js';
 
 /**
  * The bytes of failover's state topic: one compacted, single-partition topic
- * per runbook on each cluster, keyed records whose values are JSON. What the
- * keys mean (phase, lock, fences, route) is the engine's business; this file
- * only reads the newest committed value per key and writes keys under a
- * compare-and-set.
+ * per *pair of clusters* on each of them, keyed records whose values are
+ * JSON. What the keys mean (phase, lock, fences, route) is the engine's
+ * business; this file only names the topic, reads the newest committed value
+ * per key and writes keys under a compare-and-set.
+ *
+ * The topic is named by the two clusters' ids, not by a runbook: every
+ * runbook that moves a workload between the same two clusters shares one
+ * lock and one phase, so two runbooks can never switch one pair at once.
  *
  * The name starts with `__` so that MirrorMaker 2's default topic filter
  * (which excludes `__.*`) never mirrors it: each cluster keeps its own copy,
  * written by failover, so the state stays readable when the other is down.
  */
-export const STATE_TOPIC_PREFIX = '__failover.state.';
+export const STATE_TOPIC_PREFIX = '__failover.pair.';
 
-export function stateTopicName(runbook: string): string {
-  return `${STATE_TOPIC_PREFIX}${runbook}`;
+/** The pair's two cluster ids in one order, whichever cluster is asked first. */
+export function pairIds(a: string, b: string): [string, string] {
+  return a <= b ? [a, b] : [b, a];
 }
 
-/** The transactional id whose epoch serialises every state write of one runbook on one cluster. */
-export function stateTransactionalId(runbook: string): string {
-  return `failover-lock-${runbook}`;
+/** `__failover.pair.<id>.<id>`: cluster ids are base64url (letters, digits, `-`, `_`), all legal in a topic name. */
+export function stateTopicName(a: string, b: string): string {
+  const [x, y] = pairIds(a, b);
+  return `${STATE_TOPIC_PREFIX}${x}.${y}`;
+}
+
+/** The two cluster ids a state topic name holds, or undefined when it is not one. */
+export function parseStateTopicName(topic: string): [string, string] | undefined {
+  if (!topic.startsWith(STATE_TOPIC_PREFIX)) return undefined;
+  const rest = topic.slice(STATE_TOPIC_PREFIX.length);
+  const parts = rest.split('.');
+  if (parts.length !== 2 || !parts[0] || !parts[1]) return undefined;
+  return [parts[0], parts[1]];
+}
+
+/** The transactional id whose epoch serialises every state write of one pair on one cluster. */
+export function stateTransactionalId(a: string, b: string): string {
+  const [x, y] = pairIds(a, b);
+  return `failover-pair-${x}-${y}`;
+}
+
+/** The state topics on a cluster that belong to a pair with `clusterId` (a cluster may be paired with several). */
+export async function pairStateTopics(conn: KafkaConnection, clusterId: string): Promise<{ topic: string; partner: string }[]> {
+  const admin = await conn.admin();
+  const topics = await conn.call('list topics', () => admin.listTopics());
+  return topics.flatMap((topic) => {
+    const ids = parseStateTopicName(topic);
+    if (!ids || !ids.includes(clusterId)) return [];
+    return [{ topic, partner: ids[0] === clusterId ? ids[1] : ids[0] }];
+  });
 }
 
 export interface StateValue {
@@ -217,7 +249,7 @@ function isFenced(e: unknown): boolean {
  * Compare-and-set on one cluster's state topic, serialised by Kafka's
  * transactional-id fencing.
  *
- * Every writer of a runbook's state uses the same transactional id. A write
+ * Every writer of a pair's state uses the same transactional id. A write
  * is: InitProducerId (which bumps the id's epoch, fencing every other
  * producer that holds it and completing or aborting its open transaction),
  * then a READ_COMMITTED read of the state, then the caller's decision, then

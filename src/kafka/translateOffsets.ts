@@ -80,13 +80,8 @@ export function translateCheckpointed(
   facts: { checkpoint?: CheckpointRecord; syncs?: readonly Sync[] | null; target?: PartitionEnds },
 ): PartitionTranslation {
   if (!facts.target) return { ...base(w, 'checkpoint'), status: 'none', reason: 'no-target-partition', note: reasonText('no-target-partition') };
-  const t = translateByCheckpoint({
-    ...(w.committed === undefined ? {} : { committed: w.committed }),
-    ...(facts.checkpoint ? { checkpoint: facts.checkpoint } : {}),
-    ...(facts.syncs === undefined ? {} : { syncs: facts.syncs }),
-    targetEnd: facts.target.latest,
-  });
-  const cp = t.checkpoint ?? facts.checkpoint;
+  const t = translateByCheckpoint({ committed: w.committed, checkpoint: facts.checkpoint, syncs: facts.syncs, targetEnd: facts.target.latest });
+  const cp = t.checkpoint;
   const checkpoint = cp ? { upstreamOffset: cp.upstreamOffset, downstreamOffset: cp.downstreamOffset, writtenAt: cp.writtenAt } : undefined;
   if (!t.ok) {
     return {
@@ -98,7 +93,8 @@ export function translateCheckpointed(
       ...(checkpoint ? { checkpoint } : {}),
     };
   }
-  const exact = w.committed === undefined || !facts.syncs ? undefined : estimatedTargetPosition(facts.syncs, w.committed, facts.target.latest);
+  // A translated known commit is the checkpoint's upstream offset; replay is estimated only then.
+  const exact = t.commitUnknown ? undefined : estimatedTargetPosition(facts.syncs, t.checkpoint.upstreamOffset, facts.target.latest);
   return {
     ...base(w, 'checkpoint'),
     status: 'translated',

@@ -140,6 +140,13 @@ export class Writer {
   noTags(): this {
     return this.uvarint(0);
   }
+  /** bytes as they are (a length, if any, written before) */
+  raw(b: Buffer): this {
+    this.room(b.length);
+    b.copy(this.buf, this.pos);
+    this.pos += b.length;
+    return this;
+  }
   done(): Buffer {
     return this.buf.subarray(0, this.pos);
   }

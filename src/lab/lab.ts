@@ -40,7 +40,8 @@ export interface LabDescription {
 
 type Progress = (line: string) => void;
 
-const READY_TIMEOUT_MS = 60_000;
+// A loaded 2-core machine can take minutes to replay a KRaft log and activate the controller.
+const READY_TIMEOUT_MS = 180_000;
 // MM2 starts six connectors per flow; on a loaded 2-core machine that takes minutes.
 const HEARTBEAT_TIMEOUT_MS = 240_000;
 

@@ -52,6 +52,22 @@ export const clusterSpec = z
       .min(1, { error: expecting('no bootstrap servers', 'at least one host:port') })
       .meta({ description: 'bootstrap servers, host:port' }),
     auth: auth.optional(),
+    controllers: z
+      .strictObject({
+        bootstrap: z
+          .array(hostPort())
+          .min(1, { error: expecting('no controller addresses', 'at least one host:port of a controller listener') })
+          .meta({ description: "the KRaft controllers' listeners, host:port (bootstrap.controllers, KIP-919)" }),
+        auth: auth.optional().meta({ description: "how failover authenticates to the controllers (default: the cluster's auth)" }),
+      })
+      .optional()
+      .meta({
+        description:
+          "the cluster's KRaft controller quorum: a fence that cannot reach the brokers is written there, so that a primary coming back loads it before it serves clients (Kafka 3.7+)",
+      }),
+    clusterId: text(
+      "the cluster's id (`kafka-cluster cluster-id`); optional: failover reads it live, and checks it against this when given. Declare it so that the pair's state can be found while this cluster is down",
+    ).optional(),
     region: text('the region the cluster runs in, e.g. us-east-1; checked against policy.allowedRegions').optional(),
     labels: z
       .record(z.string(), z.string())

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ACTION_NAMES } from './actions.js';
+import { SASL_MECHANISMS } from './clusters.js';
 import { duration } from './duration.js';
 import { expecting } from './expecting.js';
 import { argv, count, positiveCount, seconds, text, topicName } from './fields.js';
@@ -18,8 +19,24 @@ const probe = z
     group: text('the consumer group that reads the probe (default failover-probe)').default('failover-probe'),
     keys: positiveCount('distinct keys; order is measured per key (default 32)').default(32),
     ratePerSecond: z.number().positive().default(100).meta({ description: 'events written per second (default 100)' }),
+    staleRatePerSecond: z
+      .number()
+      .nonnegative()
+      .default(20)
+      .meta({ description: "events per second of the stale client, a producer that keeps the home primary's address and never follows the route (default 20; 0: no stale client)" }),
+    staleTopic: topicName()
+      .optional()
+      .meta({ description: 'the topic the stale client writes (default: the probe topic); to see a fence work, a workload topic its principal may write' }),
+    staleSasl: z
+      .strictObject({
+        mechanism: z.enum(SASL_MECHANISMS, { error: expecting('not a supported SASL mechanism', SASL_MECHANISMS.join(', ')) }),
+        username: text('the SASL user; ${env:NAME} keeps it out of the file'),
+        password: text('the SASL password; write ${env:NAME} or ${file:path}'),
+      })
+      .optional()
+      .meta({ description: "the stale client's SASL credentials (default: the home primary's, as the probe writes): an application principal, so that a fence applies to it" }),
   })
-  .meta({ description: 'a producer and a consumer through the routing alias, writing keyed, sequenced events' });
+  .meta({ description: 'a producer and a consumer through the routing alias, writing keyed, sequenced events; and a stale client on the home primary' });
 
 export const drillExpect = z
   .strictObject({
@@ -28,6 +45,7 @@ export const drillExpect = z
     maxReadDowntimeSeconds: seconds('longest time no event was read').optional(),
     maxDuplicates: count('events read more than once').optional(),
     maxReorderings: count('events read out of order within their key').optional(),
+    maxWritesToDemoted: count("the stale client's events acknowledged by a demoted cluster after the switch away from it (split brain); default 0 when the stale client runs").optional(),
   })
   .meta({ description: 'the hypothesis: bounds on what the probe measures' });
 

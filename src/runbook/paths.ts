@@ -10,15 +10,23 @@ export function resolveRunbookPath(baseDir: string, p: string): string {
   return isAbsolute(p) ? p : resolve(baseDir, p);
 }
 
+type Auth = NonNullable<Runbook['clusters'][string]['auth']>;
+
+function absoluteTls<A extends Auth | undefined>(auth: A, baseDir: string): A {
+  const tls = auth?.tls;
+  if (tls === undefined || tls === true) return auth;
+  const abs = (p: string | undefined) => (p === undefined ? undefined : resolveRunbookPath(baseDir, p));
+  const resolved = { ...tls, ca: abs(tls.ca), cert: abs(tls.cert), key: abs(tls.key) };
+  for (const k of ['ca', 'cert', 'key'] as const) if (resolved[k] === undefined) delete resolved[k];
+  return { ...auth, tls: resolved } as A;
+}
+
 export function withAbsolutePaths(rb: Runbook, baseDir: string): Runbook {
   const clusters = Object.fromEntries(
     Object.entries(rb.clusters).map(([name, c]) => {
-      const tls = c.auth?.tls;
-      if (tls === undefined || tls === true) return [name, c];
-      const abs = (p: string | undefined) => (p === undefined ? undefined : resolveRunbookPath(baseDir, p));
-      const resolved = { ...tls, ca: abs(tls.ca), cert: abs(tls.cert), key: abs(tls.key) };
-      for (const k of ['ca', 'cert', 'key'] as const) if (resolved[k] === undefined) delete resolved[k];
-      return [name, { ...c, auth: { ...c.auth, tls: resolved } }];
+      const auth = absoluteTls(c.auth, baseDir);
+      const controllers = c.controllers ? { ...c.controllers, ...(c.controllers.auth ? { auth: absoluteTls(c.controllers.auth, baseDir) } : {}) } : undefined;
+      return [name, { ...c, ...(auth ? { auth } : {}), ...(controllers ? { controllers } : {}) }];
     }),
   );
   const sw = rb.routing?.switch;

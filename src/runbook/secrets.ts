@@ -1,3 +1,5 @@
+import { secretEncodings } from '../secretEncodings.js';
+
 /**
  * The one place that knows secret values and removes them from text.
  *
@@ -28,11 +30,12 @@ export class SecretRegistry {
   #pattern: RegExp | undefined;
   #anywhere: RegExp | undefined;
 
-  /** Registers a secret value (and the forms it takes inside JSON and per line). */
+  /** Registers a secret value (and the forms it takes inside JSON, per line, and base64-encoded). */
   add(value: string): void {
     const forms = new Set<string>([value, value.trim()]);
     // JSON output escapes quotes, backslashes and control characters.
     forms.add(JSON.stringify(value).slice(1, -1));
+    for (const v of new Set([value, value.trim()])) for (const e of secretEncodings(v)) forms.add(e);
     if (value.includes('\n')) for (const line of value.split(/\r?\n/)) if (line.trim().length >= LINE_MIN) forms.add(line.trim());
     for (const f of forms) if (f.length > 0 && !this.#values.has(f)) {
       this.#values.add(f);

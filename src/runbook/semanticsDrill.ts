@@ -32,6 +32,7 @@ export function checkDrill(rb: Runbook, out: Finding[]): void {
   if (drill.probe && rb.workload.groups.includes(drill.probe.group)) {
     out.push(warning(['drill', 'probe', 'group'], `the probe group "${drill.probe.group}" is also a workload group; the drill would move real consumers' offsets`, 'a group of its own, e.g. failover-probe'));
   }
+  checkStaleClient(rb, out);
   for (const [name, s] of scenarios) {
     const path: PathSegment[] = ['drill', 'scenarios', name];
     if (!rb.actions[s.action]) {
@@ -56,6 +57,18 @@ export function checkDrill(rb: Runbook, out: Finding[]): void {
     if ((s.kind === 'primary-down' || s.kind === 'primary-hung') && bound !== undefined && s.dwell > bound * 1000) {
       out.push(warning([...path, 'dwell'], `the fault lasts ${s.dwell / 1000}s before the action starts, longer than maxWriteDowntimeSeconds ${bound}; the expectation cannot hold`, `dwell at most ${bound}s, or a larger bound`));
     }
+  }
+}
+
+/** A bound on writes to the demoted cluster needs the stale client that measures them. */
+function checkStaleClient(rb: Runbook, out: Finding[]): void {
+  const drill = rb.drill!;
+  const probe = drill.probe;
+  if (!probe || probe.staleRatePerSecond > 0) return;
+  const why = 'a bound on writes to the demoted cluster, and no stale client to measure them (staleRatePerSecond is 0)';
+  if (drill.expect?.maxWritesToDemoted !== undefined) out.push(warning(['drill', 'expect', 'maxWritesToDemoted'], why, 'staleRatePerSecond above 0, or no maxWritesToDemoted'));
+  for (const [name, s] of Object.entries(drill.scenarios)) {
+    if (s.expect?.maxWritesToDemoted !== undefined) out.push(warning(['drill', 'scenarios', name, 'expect', 'maxWritesToDemoted'], why, 'drill.probe.staleRatePerSecond above 0'));
   }
 }
 

@@ -21,7 +21,12 @@ function params<S extends z.core.$ZodLooseShape>(shape: S) {
 }
 
 export const stepParams = {
-  'fence-writes': params({ cluster: clusterRef() })
+  'fence-writes': params({
+      cluster: clusterRef(),
+      wait: duration()
+        .optional()
+        .meta({ description: 'keep trying this long when the cluster does not answer (its brokers or its controllers), before recording the fence as pending' }),
+    })
     .meta({ description: 'DENY WRITE ACLs for the workload producers on the workload topics of this cluster' }),
   'unfence-writes': params({ cluster: clusterRef() })
     .meta({ description: 'removes exactly the fence ACLs that fence-writes created' }),

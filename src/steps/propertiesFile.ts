@@ -1,5 +1,6 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { ensureDir, fileError } from '../files.js';
 
 /**
  * One key of a Java properties file (`key=value`, `key: value` or
@@ -16,12 +17,14 @@ function keyPattern(key: string): RegExp {
   return new RegExp(`^\\s*${k}(\\s*[=:]\\s*|\\s+)(.*)$`);
 }
 
+const HINT = 'check the route file path in the runbook (routing.switch.file.path), and that failover may read and write it';
+
 export function readProperties(path: string): PropertiesFile {
   try {
     return { exists: true, text: readFileSync(path, 'utf8') };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { exists: false, text: '' };
-    throw e;
+    throw fileError(e, 'read', path, HINT);
   }
 }
 
@@ -60,23 +63,37 @@ export function setProperty(text: string, key: string, value: string | null): st
  * Replaces the file in one step: a temporary file in the same folder,
  * fsynced, renamed over the original, then the folder fsynced. A reader sees
  * the old file or the new one, never half of either, and a crash leaves one
- * of the two. `exists: false` removes the file.
+ * of the two. `exists: false` removes the file. A failure leaves the
+ * original as it was and no temporary file behind, and names the path.
  */
 export function writeAtomically(path: string, next: PropertiesFile): void {
   const dir = dirname(path);
   if (!next.exists) {
-    rmSync(path, { force: true });
-  } else {
-    mkdirSync(dir, { recursive: true });
-    const tmp = join(dir, `.${basename(path)}.failover-${process.pid}.tmp`);
-    writeFileSync(tmp, next.text, { mode: 0o644 });
-    const fd = openSync(tmp, 'r+');
     try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      rmSync(path, { force: true });
+    } catch (e) {
+      throw fileError(e, 'remove', path, HINT);
     }
-    renameSync(tmp, path);
+  } else {
+    ensureDir(dir, 'the folder of the route file', HINT);
+    const tmp = join(dir, `.${basename(path)}.failover-${process.pid}.tmp`);
+    try {
+      writeFileSync(tmp, next.text, { mode: 0o644 });
+      const fd = openSync(tmp, 'r+');
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, path);
+    } catch (e) {
+      try {
+        rmSync(tmp, { force: true });
+      } catch {
+        // The error that stopped the write is the one to report.
+      }
+      throw fileError(e, 'replace', path, HINT);
+    }
   }
   try {
     const d = openSync(dir, 'r');

@@ -3,9 +3,9 @@ import { stepParams } from '../runbook/steps.js';
 import { resolveCluster } from './clusterRef.js';
 import { getProperty, readProperties, setProperty, writeAtomically } from './propertiesFile.js';
 import { describeResult, runCommand, type CommandResult } from './runCommand.js';
-import type { OutcomeBase, PlanBase, StepContext, StepModule } from './types.js';
+import type { Evidence, OutcomeBase, PlanBase, StepContext, StepModule } from './types.js';
 
-type Ctx = Pick<StepContext, 'runbook' | 'roles' | 'baseDir' | 'records' | 'activeCluster' | 'templates' | 'env'>;
+type Ctx = Pick<StepContext, 'runbook' | 'roles' | 'baseDir' | 'records' | 'activeCluster' | 'templates' | 'env' | 'clusterIdAt' | 'clusterId' | 'now' | 'sleep'>;
 
 export interface SwitchRoutePlan extends PlanBase {
   mode: 'file' | 'command';
@@ -107,13 +107,12 @@ export const switchRoute: StepModule<'switch-route', SwitchRoutePlan, SwitchRout
     return { summary: `${key}=${plan.next ?? '(removed)'} in ${path}` };
   },
 
-  async verify(_ctx, plan, outcome) {
+  async verify(ctx, plan, outcome) {
     if (plan.mode === 'command') {
       const c = outcome?.command;
-      if (!c) return { check: 'switch-route', status: 'warn', finding: 'the route command ran in an earlier process; its result is in the transcript' };
-      return c.exitCode === 0 && !c.timedOut
-        ? { check: 'switch-route', status: 'pass', finding: `route command succeeded (${describeResult(c)})` }
-        : { check: 'switch-route', status: 'fail', finding: `route command failed: ${describeResult(c)}`, data: { output: c.output } };
+      if (c && (c.exitCode !== 0 || c.timedOut)) return { check: 'switch-route', status: 'fail', finding: `route command failed: ${describeResult(c)}`, data: { output: c.output } };
+      // The command's exit code says it ran; where the alias leads says whether it worked.
+      return routePointsAt(ctx, plan.to, c ? `route command succeeded (${describeResult(c)})` : 'the route command ran in an earlier process');
     }
     const file = readProperties(plan.path!);
     const value = file.exists ? getProperty(file.text, plan.key!) : null;
@@ -122,4 +121,53 @@ export const switchRoute: StepModule<'switch-route', SwitchRoutePlan, SwitchRout
     }
     return { check: 'switch-route', status: 'fail', finding: `${plan.key} in ${plan.path} is ${value ?? '(absent)'}, expected ${plan.next ?? '(absent)'}` };
   },
+
+  undo: {
+    async plan(ctx, recorded) {
+      const p = recorded.plan;
+      if (p.mode === 'command') {
+        const t = ctx.templates(p.from === ctx.roles.primary ? 'reverse' : 'forward');
+        const sw = ctx.runbook.routing?.switch;
+        if (!sw || !('command' in sw)) return { ...p, summary: 'the runbook has no route command now', details: [], blocked: 'routing.switch.command is gone from the runbook; point the route back by hand' };
+        const argv = renderArgv(sw.command, { ...t, source: { ...t.source }, target: { ...t.target } });
+        return { ...p, to: p.from, from: p.to, argv, summary: `run ${argv[0]} to point the route back at ${p.from}`, details: [`run ${argv.join(' ')}`] };
+      }
+      const file = readProperties(p.path!);
+      const now = file.exists ? getProperty(file.text, p.key!) : null;
+      const back = { ...p, to: p.from, from: p.to, current: now, currentFileExists: file.exists, next: p.current ?? null, nextFileExists: p.currentFileExists ?? true };
+      if (now === (p.current ?? null) && file.exists === (p.currentFileExists ?? true)) return { ...back, summary: `${p.key} in ${p.path} already points at ${p.from}`, details: [], noop: true };
+      if (now !== (p.next ?? null)) {
+        return { ...back, summary: `the route was changed since the switch`, details: [], blocked: `${p.key} in ${p.path} is ${now ?? '(absent)'}, neither what the switch set (${p.next ?? '(absent)'}) nor what it replaced (${p.current ?? '(absent)'}); failover leaves it to you` };
+      }
+      return { ...back, summary: `set ${p.key} in ${p.path} back: ${now ?? '(absent)'} -> ${p.current ?? '(absent)'}`, details: [`${p.path}: ${p.key}=${now ?? '(absent)'} -> ${p.key}=${p.current ?? '(absent)'}`] };
+    },
+    apply: (ctx, plan) => switchRoute.apply(ctx, plan as SwitchRoutePlan),
+    verify: (ctx, plan) => switchRoute.verify(ctx, plan as SwitchRoutePlan),
+  },
 };
+
+/** How long a routed alias may take to lead to the new cluster (DNS caches) before verify gives up. */
+const ROUTE_SETTLE_MS = 15_000;
+
+/** Polls the routing alias until it leads to `to`'s cluster id (or the window ends). */
+async function routePointsAt(ctx: Ctx, to: string, ran: string): Promise<Evidence> {
+  const alias = ctx.runbook.routing?.alias;
+  const want = await ctx.clusterId(to);
+  if (!alias) return { check: 'switch-route', status: 'fail', finding: `${ran}, and the runbook names no routing alias to check where it leads` };
+  if (want === undefined) return { check: 'switch-route', status: 'fail', finding: `${ran}, but ${to}'s cluster id cannot be read to compare with where ${alias} leads` };
+  const until = ctx.now() + ROUTE_SETTLE_MS + ctx.runbook.gates.routing.dnsTtlMaxSeconds * 1000;
+  for (;;) {
+    const at = await ctx.clusterIdAt([alias], to);
+    if (at.clusterId === want) return { check: 'switch-route', status: 'pass', finding: `${ran}; ${alias} reaches ${to} (cluster id ${want})`, data: { alias, clusterId: want } };
+    if (ctx.now() >= until) {
+      return {
+        check: 'switch-route',
+        status: 'fail',
+        finding: `${ran}, but ${alias} ${at.clusterId ? `reaches cluster id ${at.clusterId}` : `does not answer (${at.error})`}, not ${to} (${want})`,
+        data: { alias, want, got: at },
+        hint: 'check the route command and where the alias resolves; resume when it leads to the right cluster',
+      };
+    }
+    await ctx.sleep(500);
+  }
+}

@@ -1,14 +1,15 @@
-import { commitOffsetsToEmptyGroup, type OffsetToCommit } from '../kafka/commitOffsets.js';
+import { commitOffsetsToEmptyGroup, deleteCommittedOffsets, type OffsetToCommit } from '../kafka/commitOffsets.js';
 import { describeGroups, fetchGroupOffsets, mapConcurrent } from '../kafka/groups.js';
 import { partitionEndsOf } from '../kafka/listOffsets.js';
 import { tpKey } from '../kafka/rawProtocol.js';
 import { stepParams } from '../runbook/steps.js';
 import { errorMessage } from '../errors.js';
 import { translateGroups, type GroupTranslation } from './offsetTranslation.js';
+import { crashPoint } from './crashPoint.js';
 import type { OutcomeBase, PlanBase, StepContext, StepModule } from './types.js';
 import { flowNaming } from './workload.js';
 
-type Ctx = Pick<StepContext, 'runbook' | 'roles' | 'connection'>;
+type Ctx = Pick<StepContext, 'runbook' | 'roles' | 'connection' | 'records' | 'env'>;
 
 export interface GroupCommitPlan {
   group: string;
@@ -25,6 +26,10 @@ export interface GroupCommitPlan {
     replay?: number;
     method: string;
     note?: string;
+    /** the translation is behind the group's commit on the target, and the group did not move past it on the source: the commit stays */
+    kept?: boolean;
+    /** the commit moves backwards by this many records (read again) */
+    rewind?: number;
   }[];
   commits: OffsetToCommit[];
   replay?: number;
@@ -37,6 +42,10 @@ export interface TranslatePlan extends PlanBase {
   groups: GroupCommitPlan[];
   /** total replay over all groups; undefined when some partition's replay is unknown */
   replay?: number;
+  /** records re-read because commits move backwards, over all groups */
+  rewind: number;
+  /** partitions whose commit on the target stays, since the translation is behind it */
+  kept: number;
   sourceUnreachable?: string;
 }
 
@@ -47,23 +56,47 @@ export interface TranslateOutcome extends OutcomeBase {
 // Classic and KIP-848 group states in which the group has members.
 const ACTIVE = /stable|rebalanc|assigning|reconciling/i;
 
-function toPlan(g: GroupTranslation): GroupCommitPlan {
-  return {
-    group: g.group,
-    targetState: g.targetState,
-    partitions: g.partitions.map((p) => ({
+/**
+ * One group's plan, honest about backward moves: a translation behind the
+ * group's current commit on the target would move it back and re-deliver
+ * what the group already processed there. When the group did not move past
+ * its position on the source since failover last translated it there (it
+ * consumed nothing on the other side), the target's commit stays. Otherwise
+ * the backward move is made, counted as replay, and the plan is blocked
+ * beyond the runbook's replay bound. Never silently.
+ */
+function toPlan(g: GroupTranslation, lastSent: Map<string, number> | undefined): GroupCommitPlan {
+  const partitions = g.partitions.map((p): GroupCommitPlan['partitions'][number] => {
+    const translated = p.status === 'translated' && p.targetOffset !== undefined ? p.targetOffset : undefined;
+    const behind = translated !== undefined && p.current !== undefined && translated < p.current;
+    const sent = lastSent?.get(tpKey(p.sourceTopic, p.partition));
+    const stayed = behind && p.committed !== undefined && sent !== undefined && p.committed <= sent;
+    const rewind = behind && !stayed ? p.current! - translated! : undefined;
+    return {
       sourceTopic: p.sourceTopic,
       targetTopic: p.targetTopic,
       partition: p.partition,
       ...(p.committed === undefined ? {} : { committed: p.committed }),
-      ...(p.status === 'translated' && p.targetOffset !== undefined ? { translated: p.targetOffset } : {}),
+      ...(translated === undefined ? {} : { translated }),
       ...(p.current === undefined ? {} : { current: p.current }),
-      ...(p.replay === undefined ? {} : { replay: p.replay }),
+      ...(stayed ? { replay: 0 } : rewind !== undefined ? { replay: Math.max(rewind, p.replay ?? 0) } : p.replay === undefined ? {} : { replay: p.replay }),
       method: p.method,
-      ...(p.note ?? p.reason ? { note: p.note ?? p.reason } : {}),
-    })),
-    commits: g.partitions.flatMap((p) => (p.status === 'translated' && p.targetOffset !== undefined ? [{ topic: p.targetTopic, partition: p.partition, offset: p.targetOffset }] : [])),
-    ...(g.replay === undefined ? {} : { replay: g.replay }),
+      ...(stayed
+        ? { kept: true, note: `keeps the commit ${p.current}: the translation (${translated}) is behind it, and the group did not move past ${sent} on the source` }
+        : rewind !== undefined
+          ? { rewind, note: `moves the commit back from ${p.current} to ${translated}: ${rewind} record(s) read again${p.note ?? p.reason ? `; ${p.note ?? p.reason}` : ''}` }
+          : p.note ?? p.reason
+            ? { note: p.note ?? p.reason }
+            : {}),
+    };
+  });
+  const replays = partitions.map((p) => p.replay);
+  return {
+    group: g.group,
+    targetState: g.targetState,
+    partitions,
+    commits: partitions.flatMap((p) => (p.translated !== undefined && !p.kept ? [{ topic: p.targetTopic, partition: p.partition, offset: p.translated }] : [])),
+    ...(replays.every((r) => r !== undefined) ? { replay: replays.reduce<number>((s, r) => s + (r ?? 0), 0) } : {}),
   };
 }
 
@@ -83,7 +116,7 @@ export const translateOffsets: StepModule<'translate-offsets', TranslatePlan, Tr
     const target = params.direction === 'forward' ? ctx.roles.secondary : ctx.roles.primary;
     const groupNames = params.groups ?? ctx.runbook.workload.groups;
     const base = { direction: params.direction, source, target };
-    if (groupNames.length === 0) return { ...base, groups: [], replay: 0, summary: 'no workload groups to translate', details: [], noop: true };
+    if (groupNames.length === 0) return { ...base, groups: [], replay: 0, rewind: 0, kept: 0, summary: 'no workload groups to translate', details: [], noop: true };
     let facts;
     try {
       facts = await translateGroups({
@@ -95,9 +128,15 @@ export const translateOffsets: StepModule<'translate-offsets', TranslatePlan, Tr
         groups: groupNames,
       });
     } catch (e) {
-      return { ...base, groups: [], summary: `cannot translate offsets from ${source} to ${target}`, details: [], blocked: errorMessage(e) };
+      return { ...base, groups: [], rewind: 0, kept: 0, summary: `cannot translate offsets from ${source} to ${target}`, details: [], blocked: errorMessage(e) };
     }
-    const groups = facts.groups.map(toPlan);
+    // What failover last committed for each group on the source (the promote, on the way back): did the group move past it there?
+    const lastSent = new Map<string, Map<string, number>>();
+    for (const g of groupNames) {
+      const sent = await ctx.records.translated(source, g);
+      if (sent) lastSent.set(g, new Map(sent.map((c) => [tpKey(c.topic, c.partition), c.offset])));
+    }
+    const groups = facts.groups.map((g) => toPlan(g, lastSent.get(g.group)));
     const problems: string[] = [];
     for (const g of facts.groups) {
       if (g.error) problems.push(`group ${g.group}: cannot read its commits on ${source}: ${g.error}`);
@@ -111,20 +150,29 @@ export const translateOffsets: StepModule<'translate-offsets', TranslatePlan, Tr
     const replays = groups.map((g) => g.replay);
     const replay = replays.every((r) => r !== undefined) ? replays.reduce<number>((s, r) => s + (r ?? 0), 0) : undefined;
     const commits = groups.reduce((n, g) => n + g.commits.length, 0);
+    const bound = ctx.runbook.gates.offsets.maxReplayRecords;
+    const rewind = groups.reduce((n, g) => n + g.partitions.reduce((m, p) => m + (p.rewind ?? 0), 0), 0);
+    const kept = groups.reduce((n, g) => n + g.partitions.filter((p) => p.kept).length, 0);
+    for (const g of groups) {
+      const back = g.partitions.reduce((m, p) => m + (p.rewind ?? 0), 0);
+      if (back > bound) problems.push(`group ${g.group}: its commits on ${target} would move back by ${back} record(s), over gates.offsets.maxReplayRecords (${bound})`);
+    }
     const details = groups.flatMap((g) => [
       `group ${g.group} on ${target} (${g.targetState}): ${g.commits.length} offset(s), replay ${g.replay ?? '?'}`,
       ...g.partitions.map(
         (p) =>
           `  ${p.sourceTopic}-${p.partition}: ${source} ${p.committed ?? '?'} -> ${p.targetTopic}-${p.partition}: ${p.translated ?? 'none'}` +
-          `${p.current !== undefined ? ` (now ${p.current})` : ''}, replay ${p.replay ?? '?'} [${p.method}${p.note ? `: ${p.note}` : ''}]`,
+          `${p.current !== undefined ? ` (now ${p.current})` : ''}${p.kept ? ' KEPT' : p.rewind ? ` BACK ${p.rewind}` : ''}, replay ${p.replay ?? '?'} [${p.method}${p.note ? `: ${p.note}` : ''}]`,
       ),
     ]);
     return {
       ...base,
       groups,
+      rewind,
+      kept,
       ...(replay === undefined ? {} : { replay }),
       ...(facts.sourceError === undefined ? {} : { sourceUnreachable: facts.sourceError }),
-      summary: `commit ${commits} translated offset(s) of ${groups.length} group(s) on ${target} (from ${source}${facts.sourceReachable ? '' : "'s checkpoints; it is unreachable"}), replay ${replay ?? 'unknown'} record(s)`,
+      summary: `commit ${commits} translated offset(s) of ${groups.length} group(s) on ${target} (from ${source}${facts.sourceReachable ? '' : "'s checkpoints; it is unreachable"}), replay ${replay ?? 'unknown'} record(s)${rewind ? `, of which ${rewind} by moving commits back` : ''}${kept ? `; ${kept} commit(s) kept where the translation is behind them` : ''}`,
       details,
       noop: commits === 0,
       ...(problems.length ? { blocked: problems.join('; ') } : {}),
@@ -141,10 +189,13 @@ export const translateOffsets: StepModule<'translate-offsets', TranslatePlan, Tr
       throw new Error(`group(s) ${busy.map((g) => g.group).join(', ')} have active members on ${plan.target}; nothing was committed`);
     }
     // One request per group, a few at a time; a failure leaves the plan to be applied again on resume (a commit is idempotent).
+    // What was committed is recorded, so that the way back can tell whether a group moved on since.
     await mapConcurrent(plan.groups, 8, async (g) => {
       await commitOffsetsToEmptyGroup(conn, g.group, g.commits);
       committed.push({ group: g.group, offsets: g.commits.length });
+      crashPoint('translate-offsets:between-groups', ctx.env);
     });
+    for (const g of plan.groups) if (g.commits.length) await ctx.records.recordTranslated(plan.target, g.group, g.commits);
     const n = committed.reduce((s, c) => s + c.offsets, 0);
     return { committed, summary: `committed ${n} offset(s) of ${committed.length} group(s) on ${plan.target}` };
   },
@@ -184,4 +235,83 @@ export const translateOffsets: StepModule<'translate-offsets', TranslatePlan, Tr
       data: { offsets: n, movedForward: moved },
     };
   },
+
+  undo: {
+    async plan(ctx, recorded) {
+      const p = recorded.plan;
+      const conn = ctx.connection(p.target);
+      const now = await fetchGroupOffsets(conn, p.groups.map((g) => g.group));
+      const restore: UndoGroup[] = [];
+      const details: string[] = [];
+      for (const g of p.groups) {
+        const r = now.get(g.group);
+        const live = new Map(r && 'offsets' in r ? r.offsets.map((o) => [tpKey(o.topic, o.partition), o.offset]) : []);
+        const u: UndoGroup = { group: g.group, commit: [], remove: [], moved: [], hadNone: g.partitions.every((x) => x.current === undefined) };
+        for (const c of g.commits) {
+          const before = g.partitions.find((x) => x.targetTopic === c.topic && x.partition === c.partition)?.current;
+          const at = live.get(tpKey(c.topic, c.partition));
+          if (at === before) continue;
+          if (at !== c.offset) {
+            u.moved.push(`${c.topic}-${c.partition}: ${at ?? 'none'}`);
+            continue;
+          }
+          if (before === undefined) u.remove.push({ topic: c.topic, partition: c.partition });
+          else u.commit.push({ topic: c.topic, partition: c.partition, offset: before });
+        }
+        if (u.commit.length || u.remove.length) restore.push(u);
+        details.push(
+          ...u.commit.map((c) => `group ${g.group} ${c.topic}-${c.partition}: back to ${c.offset}`),
+          ...u.remove.map((c) => `group ${g.group} ${c.topic}-${c.partition}: remove the commit (there was none)`),
+          ...u.moved.map((m) => `group ${g.group} ${m}: moved since the translation (consumers, or the link's offset sync); left as is`),
+        );
+      }
+      const n = restore.reduce((s, g) => s + g.commit.length + g.remove.length, 0);
+      return {
+        target: p.target,
+        groups: restore,
+        summary: n ? `restore ${n} offset(s) of ${restore.length} group(s) on ${p.target} to what they were before the translation` : `no translated offset left to restore on ${p.target}`,
+        details,
+        noop: n === 0,
+      } as UndoTranslatePlan;
+    },
+    async apply(ctx, plan) {
+      const p = plan as UndoTranslatePlan;
+      const conn = ctx.connection(p.target);
+      const states = await describeGroups(conn, p.groups.map((g) => g.group));
+      const busy = p.groups.filter((g) => (states.get(g.group)?.members.length ?? 0) > 0);
+      if (busy.length > 0) throw new Error(`group(s) ${busy.map((g) => g.group).join(', ')} have active members on ${p.target}; nothing was restored`);
+      for (const g of p.groups) {
+        await commitOffsetsToEmptyGroup(conn, g.group, g.commit);
+        await deleteCommittedOffsets(conn, g.group, g.remove);
+      }
+      return { summary: `restored ${p.groups.length} group(s) on ${p.target}` };
+    },
+    async verify(ctx, plan) {
+      const p = plan as UndoTranslatePlan;
+      const now = await fetchGroupOffsets(ctx.connection(p.target), p.groups.map((g) => g.group));
+      const wrong: string[] = [];
+      for (const g of p.groups) {
+        const r = now.get(g.group);
+        const live = new Map(r && 'offsets' in r ? r.offsets.map((o) => [tpKey(o.topic, o.partition), o.offset]) : []);
+        for (const c of g.commit) if (live.get(tpKey(c.topic, c.partition)) !== c.offset) wrong.push(`${g.group} ${c.topic}-${c.partition}: ${live.get(tpKey(c.topic, c.partition)) ?? 'none'}, expected ${c.offset}`);
+        for (const c of g.remove) if (live.has(tpKey(c.topic, c.partition))) wrong.push(`${g.group} ${c.topic}-${c.partition}: still committed`);
+      }
+      return wrong.length
+        ? { check: 'undo translate-offsets', status: 'fail', finding: `${wrong.length} offset(s) not as before on ${p.target}, e.g. ${wrong[0]}`, data: { wrong } }
+        : { check: 'undo translate-offsets', status: 'pass', finding: `the offsets of ${p.groups.length} group(s) on ${p.target} are as before the translation` };
+    },
+  },
 };
+
+interface UndoGroup {
+  group: string;
+  commit: OffsetToCommit[];
+  remove: { topic: string; partition: number }[];
+  moved: string[];
+  hadNone: boolean;
+}
+
+interface UndoTranslatePlan extends PlanBase {
+  target: string;
+  groups: UndoGroup[];
+}

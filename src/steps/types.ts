@@ -31,11 +31,16 @@ export interface OutcomeBase {
   summary: string;
 }
 
-/** Someone must say yes before the step goes on; `via` says who. */
+/**
+ * Someone must say yes before the step goes on; `via` says who. `typed`:
+ * on a terminal the person must type this text (a cluster declared down),
+ * not just answer yes.
+ */
 export interface ConfirmRequest {
-  kind: 'run' | 'step';
+  kind: 'run' | 'step' | 'declare-down' | 'take-over';
   message: string;
   index?: number;
+  typed?: string;
 }
 export interface ConfirmAnswer {
   yes: boolean;
@@ -66,7 +71,7 @@ export interface StopSignal {
  * in the phase promote leads to) and whether the data it just moved arrived
  * (offsets, on the flow promote used, in the phase it started from).
  */
-export type GateRunner = (names: readonly GateName[], context: { phase: Phase; roles: RolesInForce; dataPhase?: Phase }) => Promise<GateResult[]>;
+export type GateRunner = (names: readonly GateName[], context: { phase: Phase; roles: RolesInForce; dataPhase?: Phase; expectedDown?: readonly string[] }) => Promise<GateResult[]>;
 
 /** What a route switch recorded, so that the next switch back can restore the exact previous value. */
 export interface RouteRecord {
@@ -85,10 +90,25 @@ export interface RouteRecord {
   runId?: string;
 }
 
+/** A fence the pair could not apply yet, because its cluster did not answer: applied the moment it returns. */
+export interface PendingFenceSpec {
+  producers: string[];
+  /** the workload topics as the runbook names them (patterns included) */
+  topics: string[];
+  reason: string;
+}
+
 /** The pair's records on the clusters that steps read and write (the engine keeps them in the state topic). */
 export interface PairRecords {
+  /** the ACLs fence-writes created on a cluster (undefined: none recorded) */
   fence(cluster: string): Promise<Acl[] | undefined>;
-  recordFence(cluster: string, acls: Acl[]): Promise<void>;
+  /** the fence of a cluster that is still to be applied, if any */
+  pendingFence(cluster: string): Promise<PendingFenceSpec | undefined>;
+  /** records the fence's ACLs; `pending` set means they could not be applied yet, undefined clears it */
+  recordFence(cluster: string, acls: Acl[], pending?: PendingFenceSpec): Promise<void>;
+  /** the offsets translate-offsets last committed for a group on a cluster */
+  translated(cluster: string, group: string): Promise<{ topic: string; partition: number; offset: number }[] | undefined>;
+  recordTranslated(cluster: string, group: string, commits: { topic: string; partition: number; offset: number }[]): Promise<void>;
   route(): Promise<RouteRecord | undefined>;
   recordRoute(route: RouteRecord): Promise<void>;
   roles(): Promise<RolesInForce>;
@@ -111,6 +131,15 @@ export interface StepContext {
   targetPhase: Phase;
   /** which cluster owns writes before this action (the secondary while promoted) */
   activeCluster: string;
+  /** clusters the operator declared down for this run: not expected to answer, and not counted against the pair */
+  declaredDown: readonly string[];
+  /** whether a cluster answers now: asked again on purpose (a cluster that was down may be back) */
+  reachable(cluster: string): Promise<{ ok: true } | { ok: false; error: string }>;
+  /** the cluster id behind an address (the routing alias), asked with `like`'s auth; and a runbook cluster's own id */
+  clusterIdAt(bootstrap: string[], like: string): Promise<{ clusterId?: string; error?: string }>;
+  clusterId(cluster: string): Promise<string | undefined>;
+  /** writes ACLs through the cluster's KRaft controllers (KIP-919); undefined when the runbook names none */
+  aclsViaControllers(cluster: string, acls: readonly Acl[]): Promise<{ ok: true; via: string } | { ok: false; error: string } | undefined>;
   connection(cluster: string): KafkaConnection;
   records: PairRecords;
   gates: GateRunner;
@@ -145,6 +174,28 @@ export interface StepModule<T extends StepType, P extends PlanBase = PlanBase, O
   plan(ctx: C, params: StepParams<T>): Promise<P>;
   apply(ctx: C, plan: P): Promise<O>;
   verify(ctx: C, plan: P, outcome?: O): Promise<Evidence>;
+  /** how `failover abort` takes the step's effect back; absent for steps that change nothing */
+  undo?: UndoModule<P, O, C>;
+}
+
+/** What a transcript recorded of one step: its plan and, when it was applied, the outcome. */
+export interface RecordedStep<P extends PlanBase = PlanBase, O extends OutcomeBase = OutcomeBase> {
+  plan: P;
+  outcome?: O;
+}
+
+/**
+ * The undo of a step, planned from what the stuck run's transcript recorded
+ * (never from the runbook, which may have changed since), and from the
+ * pair as it is now. Its apply is idempotent like any step's, and its
+ * verify proves the step's effect is gone. A step whose apply may have been
+ * cut short is undone as if it had been applied: each undo takes back only
+ * what it finds.
+ */
+export interface UndoModule<P extends PlanBase, O extends OutcomeBase, C> {
+  plan(ctx: C, recorded: RecordedStep<P, O>): Promise<PlanBase>;
+  apply(ctx: C, plan: PlanBase): Promise<OutcomeBase>;
+  verify(ctx: C, plan: PlanBase): Promise<Evidence>;
 }
 
 /** The registry's view of a step: types erased, as the engine drives any of them. */
@@ -154,4 +205,5 @@ export interface AnyStep {
   plan(ctx: StepContext, params: unknown): Promise<PlanBase>;
   apply(ctx: StepContext, plan: PlanBase): Promise<OutcomeBase>;
   verify(ctx: StepContext, plan: PlanBase, outcome?: OutcomeBase): Promise<Evidence>;
+  undo?: UndoModule<PlanBase, OutcomeBase, StepContext>;
 }

@@ -40,6 +40,12 @@ export interface RunStarted {
   dryRun?: boolean;
   /** the clusters' roles and phase as read at start */
   phase?: unknown;
+  /** the pair of clusters by id, and its state topic */
+  pair?: unknown;
+  /** clusters the operator declared down to act without their lock */
+  declaredDown?: unknown;
+  /** an engine-made program (abort, fence), recorded so that a resume runs the same one */
+  program?: unknown;
 }
 
 export interface GateEntry {

@@ -1,4 +1,5 @@
 import { FailoverError } from '../errors.js';
+import { secretEncodings } from '../secretEncodings.js';
 
 /** Takes any text and returns it with every secret replaced. */
 export type Redactor = (text: string) => string;
@@ -10,7 +11,8 @@ export const REDACTED = '[redacted]';
  * `${file:...}` values). Longer secrets are matched first so that a secret
  * containing another is replaced whole. Each secret is also matched in its
  * JSON-escaped form, which is how it looks inside a JSON document someone
- * stored as a string (a command's output, say).
+ * stored as a string (a command's output, say), and in its base64 forms
+ * (secretEncodings), which is how a command that encodes it prints it.
  */
 export function secretRedactor(secrets: readonly string[]): Redactor {
   const forms = new Set<string>();
@@ -18,6 +20,7 @@ export function secretRedactor(secrets: readonly string[]): Redactor {
     if (s === '') continue;
     forms.add(s);
     forms.add(JSON.stringify(s).slice(1, -1));
+    for (const e of secretEncodings(s)) forms.add(e);
   }
   if (forms.size === 0) return (text) => text;
   const pattern = new RegExp(

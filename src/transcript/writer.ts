@@ -1,6 +1,7 @@
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { FailoverError, errorMessage } from '../errors.js';
+import { ensureDir, fileError } from '../files.js';
 import { GENESIS_HASH, chainHash, sha256Hex, toJsonData } from './chain.js';
 import { ENVELOPE_KEYS, TRANSCRIPT_VERSION, type EntryData, type TranscriptEntry } from './entries.js';
 import { parseTranscript, verifyChain } from './reader.js';
@@ -39,7 +40,7 @@ export class TranscriptWriter {
 
   /** Starts a new transcript; refuses to write into a file that already has entries. */
   static create(path: string, opts: TranscriptWriterOptions = {}): TranscriptWriter {
-    mkdirSync(dirname(path), { recursive: true });
+    ensureDir(dirname(path), 'the transcripts folder', TRANSCRIPTS_HINT);
     const fd = openOrExplain(path);
     if (fstatSync(fd).size > 0) {
       closeSync(fd);
@@ -103,9 +104,13 @@ export class TranscriptWriter {
     const hash = chainHash(this.prevHash, unhashed);
     const entry = { ...unhashed, hash } as unknown as D & TranscriptEntry;
     const line = JSON.stringify(entry) + '\n';
-    // One write call per line, so a crash leaves at most one torn line at the end.
-    writeSync(this.fd, line);
-    fsyncSync(this.fd);
+    try {
+      // One write call per line, so a crash leaves at most one torn line at the end.
+      writeSync(this.fd, line);
+      fsyncSync(this.fd);
+    } catch (e) {
+      throw fileError(e, 'write to the transcript', this.path, 'free space or fix the folder, then resume the run with --resume from this transcript');
+    }
     this.seq = seq;
     this.prevHash = hash;
     return entry;
@@ -124,13 +129,13 @@ function withoutEnvelope(data: unknown): Record<string, unknown> {
   return out;
 }
 
+export const TRANSCRIPTS_HINT = 'choose a folder failover can write with --transcripts <dir>; an action does not start without its transcript';
+
 function openOrExplain(path: string): number {
   try {
     return openSync(path, 'a');
   } catch (e) {
-    throw new FailoverError(`cannot open transcript ${path}: ${errorMessage(e)}`, {
-      hint: 'check that the folder is writable; an action does not start without its transcript',
-    });
+    throw fileError(e, 'open the transcript', path, TRANSCRIPTS_HINT);
   }
 }
 

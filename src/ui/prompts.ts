@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import { cancel, confirm as clackConfirm, isCancel } from '@clack/prompts';
+import { cancel, confirm as clackConfirm, isCancel, text as clackText } from '@clack/prompts';
 import { ExitCode, FailoverError } from '../errors.js';
 
 /**
@@ -42,4 +42,19 @@ export async function askConfirm(message: string, streams: PromptStreams = {}): 
     return false;
   }
   return answer;
+}
+
+/**
+ * A confirmation that must be typed: the person types `expected` (a cluster
+ * name) to say yes. Anything else, Ctrl-C or Escape counts as no. Used where
+ * a slip of the Enter key must not be enough: declaring a cluster down.
+ */
+export async function askTyped(message: string, expected: string, streams: PromptStreams = {}): Promise<boolean> {
+  const output = streams.output ?? process.stderr;
+  const answer = await clackText({ message: `${message}\nType ${expected} to confirm`, placeholder: expected, output, ...(streams.input ? { input: streams.input } : {}) });
+  if (isCancel(answer)) {
+    cancel('not confirmed', { output });
+    return false;
+  }
+  return answer.trim() === expected;
 }

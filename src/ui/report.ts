@@ -1,6 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { errorMessage, FailoverError } from '../errors.js';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ensureWritableFile, fileError } from '../files.js';
 import { colours, errColours } from './colour.js';
 
 /** Human lines go to stdout; diagnostics and progress go to stderr so --json stays clean. */
@@ -29,14 +29,25 @@ export function printJson(value: unknown): void {
 
 export const c = () => colours();
 
-/** Writes a report file asked for by a flag (`--junit`, `--html`, ...), relative to `cwd`, creating its folder. */
-export function writeReportFile(cwd: string, file: string | undefined, text: () => string): void {
+const reportHint = (flag: string) => `give ${flag} a file in a folder you can write`;
+
+/**
+ * Checks, before the command does its work, that the report file a flag asks
+ * for (`--junit`, `--html`, ...) can be written: its folder is created, and
+ * the path is not a folder. A wrong path ends the command at once (exit 2).
+ */
+export function prepareReportFile(cwd: string, file: string | undefined, flag: string): void {
   if (!file) return;
-  const path = resolve(cwd, file);
+  ensureWritableFile(resolve(cwd, file), `the ${flag} report`, reportHint(flag));
+}
+
+/** Writes a report file asked for by a flag (`--junit`, `--html`, ...), relative to `cwd`, creating its folder. */
+export function writeReportFile(cwd: string, file: string | undefined, text: () => string, flag = 'the report option'): void {
+  if (!file) return;
+  const path = ensureWritableFile(resolve(cwd, file), `the ${flag} report`, reportHint(flag));
   try {
-    mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, text());
   } catch (e) {
-    throw new FailoverError(`cannot write ${file}: ${errorMessage(e)}`, { hint: 'check the path, and that its folder is writable' });
+    throw fileError(e, `write the ${flag} report`, path, reportHint(flag));
   }
 }

@@ -111,3 +111,41 @@ function isFree(port: number): Promise<boolean> {
     srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
 }
+
+/**
+ * The lab's pair state (phase, lock, fences, route records) lives in one
+ * state topic per pair of clusters, shared by every runbook on them, as in
+ * production. Tests that run actions start from a pair with no state: they
+ * delete that topic on both clusters (a test fixture; failover itself never
+ * deletes it), and wait until neither lists it.
+ */
+export async function resetPairState(lab: TestLab = TEST_LAB): Promise<void> {
+  const { describeCluster } = await import('../../src/kafka/clusterInfo.js');
+  const { stateTopicName } = await import('../../src/kafka/stateTopic.js');
+  const { east, west } = testLabConnections(10_000, lab);
+  try {
+    const topic = stateTopicName((await describeCluster(east)).clusterId, (await describeCluster(west)).clusterId);
+    for (const conn of [east, west]) {
+      const admin = await conn.admin();
+      if (!(await admin.listTopics()).includes(topic)) continue;
+      await admin.deleteTopics({ topics: [topic], timeout: 10_000 });
+      await eventually(`${topic} deleted on ${conn.name}`, 30_000, async () => ((await admin.listTopics()).includes(topic) ? undefined : true));
+    }
+  } finally {
+    await east.close();
+    await west.close();
+  }
+}
+
+/** The pair's state topic on a lab, by its clusters' ids. */
+export async function labStateTopic(lab: TestLab = TEST_LAB): Promise<string> {
+  const { describeCluster } = await import('../../src/kafka/clusterInfo.js');
+  const { stateTopicName } = await import('../../src/kafka/stateTopic.js');
+  const { east, west } = testLabConnections(10_000, lab);
+  try {
+    return stateTopicName((await describeCluster(east)).clusterId, (await describeCluster(west)).clusterId);
+  } finally {
+    await east.close();
+    await west.close();
+  }
+}

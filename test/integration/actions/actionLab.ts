@@ -9,7 +9,7 @@ import { KafkaConnection } from '../../../src/kafka/connection.js';
 import { createAcls, type Acl } from '../../../src/kafka/acls.js';
 import { ensureTopics } from '../../../src/kafka/clusterInfo.js';
 import { fetchGroupOffsets } from '../../../src/kafka/groups.js';
-import { eventually, repoRoot, unique, type TestLab } from '../labHarness.js';
+import { eventually, labStateTopic, repoRoot, unique, type TestLab } from '../labHarness.js';
 
 /**
  * A runbook of its own for one test: unique `it-*` topics and groups (the
@@ -38,6 +38,12 @@ export interface RunbookOptions {
   continueForward?: string[];
   requires?: string[];
   stopWhen?: string;
+  /** per cluster: another bootstrap (a closed port: a cluster this operator cannot see), and a declared cluster id */
+  clusters?: Partial<Record<'east' | 'west', { bootstrap?: string; clusterId?: string }>>;
+  /** extra top-level YAML (gates: ...) */
+  extra?: string;
+  /** the runbook's name (default: a unique one) */
+  name?: string;
 }
 
 /** The promote action of runbooks/lab-secure.yaml (the lab's promote with its fence), as flow-style YAML lines for writeTestRunbook. */
@@ -71,7 +77,7 @@ export function labSecretValues(lab: TestLab): string[] {
 
 export function writeTestRunbook(lab: TestLab, opts: RunbookOptions = {}): TestRunbook {
   const dir = mkdtempSync(join(tmpdir(), 'failover-actions-'));
-  const name = unique('rb');
+  const name = opts.name ?? unique('rb');
   const topics = Array.from({ length: opts.topics ?? 1 }, (_, i) => unique(`t${i}`));
   const groups = Array.from({ length: opts.groups ?? 1 }, (_, i) => unique(`g${i}`));
   const routeFile = join(dir, 'route', 'client.properties');
@@ -84,15 +90,13 @@ export function writeTestRunbook(lab: TestLab, opts: RunbookOptions = {}): TestR
         password: \${env:FAILOVER_LAB_ADMIN_PASSWORD}`
     : '';
   const steps = (lines: string[]) => lines.map((l) => `      - ${l}`).join('\n');
+  const cl = (c: 'east' | 'west', port: number) =>
+    `  ${c}:\n    bootstrap: [${opts.clusters?.[c]?.bootstrap ?? `127.0.0.1:${port}`}]${opts.clusters?.[c]?.clusterId ? `\n    clusterId: ${opts.clusters[c]!.clusterId}` : ''}${auth}\n    timeouts: { requestTimeout: 10s, connectionTimeout: 3s }`;
   const yaml = `version: 1
 name: ${name}
 clusters:
-  east:
-    bootstrap: [127.0.0.1:${lab.eastPort}]${auth}
-    timeouts: { requestTimeout: 10s, connectionTimeout: 3s }
-  west:
-    bootstrap: [127.0.0.1:${lab.westPort}]${auth}
-    timeouts: { requestTimeout: 10s, connectionTimeout: 3s }
+${cl('east', lab.eastPort)}
+${cl('west', lab.westPort)}
 roles: { primary: east, secondary: west }
 link:
   kind: mirrormaker2
@@ -117,7 +121,7 @@ ${steps(opts.revert ?? ['unfence-writes: { cluster: primary }', 'switch-route: {
   continue-forward:
     steps:
 ${steps(opts.continueForward ?? ['confirm: { message: "Make west the primary for good?" }', 'set-roles: { primary: west, secondary: east }'])}
-`;
+${opts.extra ?? ''}`;
   const path = join(dir, 'runbook.yaml');
   writeFileSync(path, yaml);
   return { dir, path, name, topics, groups, routeFile, env: labEnv(lab), lab };
@@ -167,13 +171,14 @@ export interface PairSnapshot {
 export async function pairSnapshot(rb: TestRunbook, admin: { east: KafkaConnection; west: KafkaConnection }): Promise<PairSnapshot> {
   const { listAcls, aclKey } = await import('../../../src/kafka/acls.js');
   const { describeTopicConfigs } = await import('../../../src/kafka/configs.js');
-  const { readStateTopic, stateTopicExists, stateTopicName } = await import('../../../src/kafka/stateTopic.js');
+  const { readStateTopic, stateTopicExists } = await import('../../../src/kafka/stateTopic.js');
+  const topic = await labStateTopic(rb.lab);
   const { existsSync, readFileSync } = await import('node:fs');
   const acls = async (c: KafkaConnection) => (await listAcls(c)).map(aclKey).sort();
   const offsets = async (c: KafkaConnection) => Object.fromEntries([...(await fetchGroupOffsets(c, rb.groups)).entries()].map(([g, r]) => [g, 'offsets' in r ? [...r.offsets].sort((a, b) => `${a.topic}${a.partition}`.localeCompare(`${b.topic}${b.partition}`)) : r]));
   const state = async (c: KafkaConnection) => ({
-    exists: await stateTopicExists(c, stateTopicName(rb.name)),
-    records: Object.fromEntries([...(await readStateTopic(c, stateTopicName(rb.name))).entries()].map(([k, v]) => [k, v.value])),
+    exists: await stateTopicExists(c, topic),
+    records: Object.fromEntries([...(await readStateTopic(c, topic)).entries()].map(([k, v]) => [k, v.value])),
   });
   const configs = async (c: KafkaConnection, topics: string[]) => Object.fromEntries([...(await describeTopicConfigs(c, topics)).entries()]);
   return {
@@ -257,4 +262,12 @@ export function onlyTranscript(transcriptsDir: string, runbook: string, action?:
   const files = readdirSync(dir).filter((f) => f.endsWith('.jsonl') && (action === undefined || f.endsWith(`-${action}.jsonl`)));
   if (files.length !== 1) throw new Error(`expected one ${action ?? ''} transcript in ${dir}, found ${files.length}: ${files.join(', ')}`);
   return join(dir, files[0]!);
+}
+
+/** The newest transcript of `runbook` (of `action`, when given) under a transcripts folder. */
+export function newestTranscript(transcriptsDir: string, runbook: string, action?: string): string {
+  const dir = join(transcriptsDir, runbook);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.jsonl') && (action === undefined || f.endsWith(`-${action}.jsonl`))).sort();
+  if (files.length === 0) throw new Error(`no ${action ?? ''} transcript in ${dir}`);
+  return join(dir, files.at(-1)!);
 }

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { aclKey, listAcls } from '../../../src/kafka/acls.js';
 import type { KafkaConnection } from '../../../src/kafka/connection.js';
 import { fetchGroupOffsets } from '../../../src/kafka/groups.js';
 import { partitionEndsOf } from '../../../src/kafka/listOffsets.js';
 import { fenceAcl } from '../../../src/steps/fenceAcls.js';
 import { parseTranscript, verifyChain } from '../../../src/transcript/reader.js';
-import { SECURE_LAB, cli } from '../labHarness.js';
+import { SECURE_LAB, cli, resetPairState } from '../labHarness.js';
 import { connectAs, labPromote, onlyTranscript, preparedRunbook, routeTo, type TestRunbook } from './actionLab.js';
 
 /** The state a promote leaves, with this runbook's names taken out, so that two runbooks' outcomes compare. */
@@ -38,7 +38,7 @@ describe("a promote killed right after each step's apply resumes to the state of
   const steps = lab.promote!.length;
 
   async function fresh(): Promise<TestRunbook> {
-    return preparedRunbook(SECURE_LAB, admin, lab);
+    return preparedRunbook(SECURE_LAB, admin, { ...lab, groups: 2 });
   }
   const promote = (rb: TestRunbook, extra: string[] = [], env: NodeJS.ProcessEnv = {}) =>
     cli(['promote', rb.path, '--yes', '--transcripts', join(rb.dir, 'transcripts'), ...extra], { env: { ...rb.env, ...env }, timeoutMs: 300_000 });
@@ -48,6 +48,8 @@ describe("a promote killed right after each step's apply resumes to the state of
   beforeAll(async () => {
     admin = { east: connectAs(SECURE_LAB, 'east'), west: connectAs(SECURE_LAB, 'west') };
   });
+  // Each promote starts from a steady pair: the pair's state is shared by every runbook on it.
+  beforeEach(() => resetPairState(SECURE_LAB));
   afterAll(async () => {
     await admin.east.close();
     await admin.west.close();
@@ -62,6 +64,27 @@ describe("a promote killed right after each step's apply resumes to the state of
     expect(reference).toEqual({ fenced: true, route: expect.stringContaining('bootstrap.servers=WEST'), phase: 'promoted', roles: { primary: 'east', secondary: 'west' }, writer: 'west', lockFree: true, groupOnWestAtEnd: true });
   });
 
+  // Inside an apply, before its step-applied entry: after the fence ACLs are created, and between two groups' commits.
+  for (const point of ['fence-writes:after-create', 'translate-offsets:between-groups']) {
+    it(`killed inside an apply (${point}), --resume converges to the same state`, async () => {
+      const rb = await fresh();
+      const killed = await promote(rb, [], { FAILOVER_TEST_CRASH_AT: point });
+      expect(killed.exitCode, killed.all).not.toBe(0);
+      const path = transcriptOf(rb);
+      const before = parseTranscript(readFileSync(path, 'utf8')).entries;
+      const step = point.split(':')[0];
+      // The step was planned and not recorded as applied: the crash came from inside its apply.
+      expect(before.at(-1)).toMatchObject({ type: 'step-planned', step });
+      if (step === 'fence-writes') expect((await outcome(rb, admin)).fenced).toBe(true);
+      const resumed = await promote(rb, ['--resume', path]);
+      expect(resumed.exitCode, resumed.all).toBe(0);
+      expect(await outcome(rb, admin)).toEqual(reference);
+      const read = parseTranscript(readFileSync(path, 'utf8'));
+      expect(verifyChain(read).ok).toBe(true);
+      expect(read.entries.filter((e) => e.type === 'step-applied').map((e) => (e as unknown as { index: number }).index)).toEqual([0, 1, 2, 3, 4]);
+    });
+  }
+
   for (let k = 0; k < 5; k++) {
     it(`killed after step ${k + 1} applies, --resume ends the same, and no step is applied twice`, async () => {
       const rb = await fresh();
@@ -75,7 +98,7 @@ describe("a promote killed right after each step's apply resumes to the state of
       // The killed run still holds the lock: another run is refused, naming it.
       const other = await promote(rb);
       expect(other.exitCode, other.all).toBe(2);
-      expect(other.stderr).toMatch(/is locked by .+ on .+ running promote since/);
+      expect(other.stderr).toMatch(new RegExp(`the pair is locked by .+ on .+ running promote of ${rb.name} since`));
 
       const resumed = await promote(rb, ['--resume', path]);
       expect(resumed.exitCode, resumed.all).toBe(0);

@@ -1,12 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureTopics } from '../../../src/kafka/clusterInfo.js';
 import type { KafkaConnection } from '../../../src/kafka/connection.js';
 import { partitionEndsOf } from '../../../src/kafka/listOffsets.js';
 import { loadOffsetSyncs } from '../../../src/kafka/mm2Translation.js';
 import { tpKey } from '../../../src/kafka/rawProtocol.js';
-import { TEST_LAB, cli, eventually, unique, type CliResult } from '../labHarness.js';
+import { TEST_LAB, cli, eventually, resetPairState, unique, type CliResult } from '../labHarness.js';
 import { evidence, labUp, FAULT_TIMEOUT_MS } from '../gates/checkHarness.js';
 import type { CheckResult } from '../../../src/gates/scorecard.js';
 import { connectAs, preparedRunbook, writeRoute, writeTestRunbook, type TestRunbook } from './actionLab.js';
@@ -35,9 +35,13 @@ describe('replication lag on the lab, through the link mapping', () => {
   afterAll(async () => {
     await Promise.all([admin.east.close(), admin.west.close()]);
   });
-  // One place for the cleanup: MirrorMaker 2 back up (the next files need a healthy lab), whatever the test left.
+  // The pair's phase and lock are the lab's, whatever the runbook: start from a pair with no state.
+  beforeEach(() => resetPairState(TEST_LAB));
+  // One place for the cleanup, whatever a test left: MirrorMaker 2 back up, and no pair left promoting (the
+  // failed promotes here do), so that the next files find a healthy, steady lab.
   afterEach(async () => {
     await labUp(TEST_LAB);
+    await resetPairState(TEST_LAB);
   }, FAULT_TIMEOUT_MS);
 
   const run = (rb: TestRunbook, args: string[]) => cli([...args, '--transcripts', join(rb.dir, 'transcripts')], { env: rb.env, timeoutMs: 300_000 });
@@ -78,9 +82,8 @@ describe('replication lag on the lab, through the link mapping', () => {
   }
 
   it('after MM2 restarted and duplicated records, 50 records only on east are not "caught up": promote waits, fails and leaves the route; status and check say 50 behind', { timeout: FAULT_TIMEOUT_MS }, async () => {
-    const rb = await preparedRunbook(TEST_LAB, admin, { promote: PROMOTE, requires: [] });
     // The offsets gate's bound, below the 50 records that will lag.
-    writeFileSync(rb.path, `${readFileSync(rb.path, 'utf8')}gates:\n  offsets: { maxLagRecords: 10 }\n`);
+    const rb = await preparedRunbook(TEST_LAB, admin, { promote: PROMOTE, requires: [], extra: 'gates:\n  offsets: { maxLagRecords: 10 }\n' });
     const topic = rb.topics[0]!;
     const copy = `east.${topic}`;
 

@@ -1,10 +1,10 @@
 import { execa } from 'execa';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { KafkaConnection } from '../../../src/kafka/connection.js';
 import { parseTranscript } from '../../../src/transcript/reader.js';
-import { TEST_LAB, cli, repoRoot } from '../labHarness.js';
+import { TEST_LAB, cli, repoRoot, resetPairState } from '../labHarness.js';
 import { connectAs, onlyTranscript, prepareWorkload, seedWorkload, writeRoute, writeTestRunbook, type TestRunbook } from './actionLab.js';
 
 /** The plain lab has no authorizer, so these runbooks move the route and the offsets without fencing. */
@@ -15,6 +15,7 @@ describe('one action per runbook at a time; the phase decides which action may r
   beforeAll(async () => {
     admin = { east: connectAs(TEST_LAB, 'east'), west: connectAs(TEST_LAB, 'west') };
   });
+  beforeEach(() => resetPairState(TEST_LAB));
   afterAll(async () => {
     await admin.east.close();
     await admin.west.close();
@@ -39,7 +40,7 @@ describe('one action per runbook at a time; the phase decides which action may r
     const codes = [a.exitCode, b.exitCode].sort();
     expect(codes, `${a.all}\n----\n${b.all}`).toEqual([0, 2]);
     const [winner, loser] = a.exitCode === 0 ? ['alice', b] : ['bob', a];
-    expect(loser.stderr).toMatch(new RegExp(`is locked by ${winner} on \\S+ \\(pid \\d+\\), running promote since \\d{4}-\\d\\d-\\d\\dT`));
+    expect(loser.stderr).toMatch(new RegExp(`the pair is locked by ${winner} on \\S+ \\(pid \\d+\\), running promote of ${rb.name} since \\d{4}-\\d\\d-\\d\\dT`));
     expect(loser.stderr).toContain('hint:');
   });
 

@@ -1,9 +1,9 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { RunbookConnections } from '../../../src/engine/connections.js';
 import { acquireLock, LockHeldError, releaseLock } from '../../../src/engine/lock.js';
 import { KEY, PairStore, type LockHolder } from '../../../src/engine/state.js';
 import { readStateTopic } from '../../../src/kafka/stateTopic.js';
-import { SECURE_LAB } from '../labHarness.js';
+import { SECURE_LAB, resetPairState } from '../labHarness.js';
 import { loadTestRunbook, writeTestRunbook } from './actionLab.js';
 
 function holder(runId: string, operator: string): LockHolder {
@@ -12,13 +12,14 @@ function holder(runId: string, operator: string): LockHolder {
 
 describe('state topic and lock on the secure lab', () => {
   const closers: (() => Promise<void>)[] = [];
+  beforeEach(() => resetPairState(SECURE_LAB));
   afterAll(async () => {
     for (const c of closers) await c();
   });
 
   async function storeFor(loaded: Awaited<ReturnType<typeof loadTestRunbook>>) {
     const conns = new RunbookConnections(loaded.runbook);
-    const store = new PairStore(loaded.runbook, (c) => conns.get(c));
+    const store = await PairStore.open(loaded.runbook, (c) => conns.get(c));
     closers.push(async () => {
       await store.close();
       await conns.close();
@@ -45,7 +46,7 @@ describe('state topic and lock on the secure lab', () => {
 
     // Both clusters hold the winner's lock; the loser left nothing behind.
     for (const c of ['east', 'west']) {
-      const snap = await readStateTopic(a.conns.get(c), a.store.topic);
+      const snap = await readStateTopic(a.conns.get(c), a.store.topic!);
       expect((snap.get(KEY.lock)?.value as { holder: LockHolder }).holder.operator).toBe(winner);
     }
 
@@ -53,8 +54,8 @@ describe('state topic and lock on the secure lab', () => {
     const [w, l] = winner === 'alice' ? [a, b] : [b, a];
     const wId = winner === 'alice' ? 'run-a' : 'run-b';
     const lId = winner === 'alice' ? 'run-b' : 'run-a';
-    await expect(l.store.write(lId, holder(lId, 'x'), [{ key: KEY.phase, value: { phase: 'promoting', roles: { primary: 'east', secondary: 'west' } } }])).rejects.toThrow(/held by/);
-    await w.store.write(wId, holder(wId, winner), [{ key: KEY.phase, value: { phase: 'promoting', roles: { primary: 'east', secondary: 'west' } } }]);
+    await expect(l.store.write(holder(lId, 'x'), [{ key: KEY.phase, value: { phase: 'promoting', roles: { primary: 'east', secondary: 'west' } } }])).rejects.toThrow(/held by/);
+    await w.store.write(holder(wId, winner), [{ key: KEY.phase, value: { phase: 'promoting', roles: { primary: 'east', secondary: 'west' } } }]);
     const view = await l.store.read();
     expect(view.phase.phase).toBe('promoting');
     expect(view.recorded).toBe(true);
@@ -65,11 +66,12 @@ describe('state topic and lock on the secure lab', () => {
     await releaseLock(l.store, lId);
   });
 
-  it('takes its own lock back (a resumed run) and reads nothing from a runbook that never ran', async () => {
+  it('takes its own lock back (a resumed run) and reads nothing from a pair that never ran an action', async () => {
     const rb = writeTestRunbook(SECURE_LAB);
     const loaded = await loadTestRunbook(rb);
     const a = await storeFor(loaded);
     const view = await a.store.read();
+    expect(view.located).toBe(true);
     expect(view.recorded).toBe(false);
     expect(view.phase).toMatchObject({ phase: 'steady', roles: { primary: 'east', secondary: 'west' } });
     expect(view.clusters.every((c) => c.reachable && !c.topicExists)).toBe(true);

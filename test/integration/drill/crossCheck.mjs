@@ -2,7 +2,8 @@
 // The primary-down drill's independent loss count. Used as the scenario's
 // recover command, it runs while the primary is still dead (so MirrorMaker 2
 // cannot bring the missing events over yet): it takes every acknowledged
-// event id from the drill's probe records, looks each one up on the
+// event id from the drill's probe records (the probe's own; the stale
+// client's lines, marked `stale`, are not), looks each one up on the
 // secondary with a plain kafkajs consumer (not the drill's code), writes
 // `<stem>.crosscheck.json`, then runs the real recover command after `--`.
 //
@@ -25,7 +26,7 @@ process.on('exit', () => {
 });
 let recovered = false;
 try {
-const acked = readFileSync(`${stem}.probe.jsonl`, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.ackedAt !== undefined).map((e) => e.id);
+const acked = readFileSync(`${stem}.probe.jsonl`, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.ackedAt !== undefined && !e.stale).map((e) => e.id);
 
 const kafka = new Kafka({ clientId: 'it-crosscheck', brokers: [bootstrap], logLevel: logLevel.NOTHING });
 const admin = kafka.admin();

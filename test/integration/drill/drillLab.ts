@@ -3,7 +3,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { TEST_LAB, labUpArgs, repoRoot } from '../labHarness.js';
+import { labPaths } from '../../../src/lab/labConfig.js';
+import { readLabSecrets } from '../../../src/lab/secrets.js';
+import { SECURE_LAB, TEST_LAB, labUpArgs, repoRoot, type TestLab } from '../labHarness.js';
 
 /**
  * The lab runbook, pointed at the test lab: its ports, its folder, the
@@ -15,6 +17,9 @@ export interface DrillRunbook {
   path: string;
   transcripts: string;
   routeFile: string;
+  lab: TestLab;
+  /** what the runbook's ${env:...} need: the secure lab's admin and orders-svc passwords */
+  env: NodeJS.ProcessEnv;
 }
 
 export interface DrillRunbookOptions {
@@ -22,14 +27,14 @@ export interface DrillRunbookOptions {
   scenarios?: Record<string, unknown>;
   /** primary-down's recover first counts the loss independently (crossCheck.mjs) */
   crossCheck?: boolean;
-  /** drop promote's verify step */
-  withoutVerify?: boolean;
+  /** runbooks/lab-secure.yaml on the secure test lab, instead of runbooks/lab.yaml on the plain one */
+  secure?: boolean;
 }
 
 type Step = Record<string, unknown>;
 interface LabRunbook {
   name: string;
-  clusters: Record<string, { bootstrap: string[]; timeouts: { requestTimeout: string; connectionTimeout: string } }>;
+  clusters: Record<string, { bootstrap: string[]; controllers?: { bootstrap: string[] }; timeouts: { requestTimeout: string; connectionTimeout: string } }>;
   routing: { switch: { file: { path: string } } };
   actions: Record<string, { steps: Step[] }>;
   drill: { scenarios: Record<string, { fault?: { inject: string[]; recover?: string[] } }> };
@@ -39,33 +44,26 @@ const cliPath = join(repoRoot, 'bin', 'failover.js');
 
 export function drillRunbook(opts: DrillRunbookOptions = {}): DrillRunbook {
   const dir = mkdtempSync(join(tmpdir(), 'failover-drill-'));
-  const labDir = TEST_LAB.dir;
-  const rb = parse(readFileSync(join(repoRoot, 'runbooks', 'lab.yaml'), 'utf8')) as LabRunbook;
-  // A name and a route of its own: the pair's phase and lock live in a state
-  // topic named after the runbook, so a drill that fails half-way in one test
-  // leaves the next one a steady pair.
+  const lab = opts.secure ? SECURE_LAB : TEST_LAB;
+  const labDir = lab.dir;
+  const rb = parse(readFileSync(join(repoRoot, 'runbooks', opts.secure ? 'lab-secure.yaml' : 'lab.yaml'), 'utf8')) as LabRunbook;
+  // A name and a route of its own (the pair's phase and lock are the pair's: the tests reset them between drills).
   rb.name = `it-drill-${randomBytes(4).toString('hex')}`;
-  rb.clusters.east!.bootstrap = [`127.0.0.1:${TEST_LAB.eastPort}`];
-  rb.clusters.west!.bootstrap = [`127.0.0.1:${TEST_LAB.westPort}`];
+  rb.clusters.east!.bootstrap = [`127.0.0.1:${lab.eastPort}`];
+  rb.clusters.west!.bootstrap = [`127.0.0.1:${lab.westPort}`];
+  // A lab cluster's controller listens on the port after its client port.
+  if (rb.clusters.east!.controllers) rb.clusters.east!.controllers.bootstrap = [`127.0.0.1:${lab.eastPort + 1}`];
+  if (rb.clusters.west!.controllers) rb.clusters.west!.controllers.bootstrap = [`127.0.0.1:${lab.westPort + 1}`];
   // The test machine runs several labs on two cores: a request may wait
   // longer than the lab runbook's 5 s without anything being wrong.
   for (const c of Object.values(rb.clusters)) c.timeouts = { requestTimeout: '15s', connectionTimeout: '5s' };
   const routeFile = join(dir, 'route', 'orders.properties');
   rb.routing.switch.file.path = routeFile;
 
-  const without = (action: string, type: string) => {
-    const steps = rb.actions[action]!.steps;
-    const i = steps.findIndex((s) => type in s);
-    if (i < 0) throw new Error(`runbooks/lab.yaml: ${action} no longer has ${type}`);
-    steps.splice(i, 1);
-  };
-  // verify re-runs the routing and offsets gates, which score 0 while the old primary is dead or hung.
-  if (opts.withoutVerify) without('promote', 'verify');
-
   const labArgs = (argv: string[]) => {
     const out = argv.map((a) => (a === '../bin/failover.js' ? cliPath : a === '../.lab' ? labDir : a));
     // `lab up` must be told the test lab's ports and patterns, or it refuses a lab made with other settings.
-    return out[2] === 'lab' && out[3] === 'up' ? [...out.slice(0, 2), ...labUpArgs(TEST_LAB)] : out;
+    return out[2] === 'lab' && out[3] === 'up' ? [...out.slice(0, 2), ...labUpArgs(lab)] : out;
   };
   for (const s of Object.values(rb.drill.scenarios)) {
     if (!s.fault) continue;
@@ -73,7 +71,7 @@ export function drillRunbook(opts: DrillRunbookOptions = {}): DrillRunbook {
     if (s.fault.recover) {
       // MirrorMaker 2 does not always come back by itself after east was away
       // (its west->east worker group lives on east): the test lab restarts it.
-      const up = [cliPath, ...labUpArgs(TEST_LAB)].map((a) => `'${a}'`).join(' ');
+      const up = [cliPath, ...labUpArgs(lab)].map((a) => `'${a}'`).join(' ');
       s.fault.recover = ['sh', '-c', `node ${cliPath} lab kill mm2 --dir ${labDir} >/dev/null; "$@" && node ${up}`, 'recover', ...labArgs(s.fault.recover)];
     }
   }
@@ -85,8 +83,16 @@ export function drillRunbook(opts: DrillRunbookOptions = {}): DrillRunbook {
 
   const path = join(dir, 'lab.yaml');
   writeFileSync(path, stringify(rb));
-  ensureRoute(routeFile, `127.0.0.1:${TEST_LAB.eastPort}`);
-  return { dir, path, transcripts: join(dir, 'transcripts'), routeFile };
+  ensureRoute(routeFile, `127.0.0.1:${lab.eastPort}`);
+  return { dir, path, transcripts: join(dir, 'transcripts'), routeFile, lab, env: labEnv(lab) };
+}
+
+/** The secure lab's passwords for the runbook's ${env:...}: the admin failover runs as, and orders-svc, the stale client. */
+function labEnv(lab: TestLab): NodeJS.ProcessEnv {
+  if (!lab.secure) return {};
+  const secrets = readLabSecrets(labPaths(lab.dir).secrets);
+  if (!secrets) throw new Error(`no secrets in ${lab.dir}`);
+  return { FAILOVER_LAB_ADMIN_PASSWORD: secrets.admin, FAILOVER_LAB_ORDERS_SVC_PASSWORD: secrets['orders-svc'] };
 }
 
 /** The lab's clients read their bootstrap from the route file; it starts at the home primary. */

@@ -1,19 +1,27 @@
 import { describe, expect, it } from 'vitest';
+import type { KafkaConnection } from '../../../src/kafka/connection.js';
+import { encodeCheckpoint, encodeOffsetSync } from '../../../src/kafka/mm2Records.js';
+import { tpKey } from '../../../src/kafka/rawProtocol.js';
 import {
   checkpointOf,
+  checkpointRecord,
+  checkpointsFrom,
   estimatedTargetPosition,
   indexCheckpoints,
   emptyNewestSyncs,
   foldNewestSyncs,
   indexOffsetSyncs,
+  loadCheckpoints,
+  loadOffsetSyncs,
   newestSyncOf,
+  newestWindow,
+  offsetSyncsFrom,
   syncedPosition,
   translateByCheckpoint,
   translateDownstream,
   type CheckpointRecord,
   type Sync,
 } from '../../../src/kafka/mm2Translation.js';
-import { encodeOffsetSync } from '../../../src/kafka/mm2Records.js';
 
 const cp = (over: Partial<CheckpointRecord> = {}): CheckpointRecord => ({
   group: 'billing',
@@ -86,6 +94,24 @@ describe('indexOffsetSyncs', () => {
     ]);
     expect([...idx.values()].map((l) => l.map((s) => s.upstreamOffset))).toEqual([[2, 4], [5]]);
   });
+
+  it('keys by topic and partition, converts offsets to numbers, and keeps a repeated upstream offset (not a rewind)', () => {
+    const idx = indexOffsetSyncs([
+      { topic: 'orders', partition: 0, upstreamOffset: 10, downstreamOffset: 10 },
+      { topic: 'orders', partition: 0, upstreamOffset: 10n, downstreamOffset: 12n },
+    ]);
+    expect([...idx.keys()]).toEqual([tpKey('orders', 0)]);
+    expect(idx.get(tpKey('orders', 0))).toStrictEqual([
+      { upstreamOffset: 10, downstreamOffset: 10 },
+      { upstreamOffset: 10, downstreamOffset: 12 },
+    ]);
+  });
+
+  it('refuses an offset it cannot hold exactly', () => {
+    expect(() => indexOffsetSyncs([{ topic: 'orders', partition: 0, upstreamOffset: 2n ** 53n, downstreamOffset: 0n }])).toThrow(
+      'offset 9007199254740992 is beyond what failover handles exactly (2^53)',
+    );
+  });
 });
 
 describe('indexCheckpoints (MirrorClient.remoteConsumerOffsets rule)', () => {
@@ -111,6 +137,32 @@ describe('translateByCheckpoint', () => {
     expect(translateByCheckpoint({ committed: 120, checkpoint: cp() })).toMatchObject({ ok: false, reason: 'checkpoint-behind-commit' });
     expect(translateByCheckpoint({ committed: 60, checkpoint: cp() })).toMatchObject({ ok: false, reason: 'checkpoint-ahead-of-commit' });
     expect(translateByCheckpoint({ committed: 100, checkpoint: cp(), targetEnd: 80 })).toMatchObject({ ok: false, reason: 'beyond-replicated-data', targetOffset: 90 });
+  });
+
+  it('names the checkpoint it declined, so the report can show how old it is', () => {
+    expect(translateByCheckpoint({ committed: 120, checkpoint: cp() })).toStrictEqual({ ok: false, reason: 'checkpoint-behind-commit', checkpoint: cp() });
+    expect(translateByCheckpoint({ committed: 60, checkpoint: cp() })).toStrictEqual({ ok: false, reason: 'checkpoint-ahead-of-commit', checkpoint: cp() });
+    expect(translateByCheckpoint({ committed: 100, checkpoint: cp(), targetEnd: 89 })).toStrictEqual({
+      ok: false,
+      reason: 'beyond-replicated-data',
+      checkpoint: cp(),
+      targetOffset: 90,
+    });
+  });
+
+  it('a checkpoint at exactly the target end is within the replicated data; an unknown end bounds nothing', () => {
+    expect(translateByCheckpoint({ committed: 100, checkpoint: cp(), targetEnd: 90 })).toStrictEqual({ ok: true, targetOffset: 90, checkpoint: cp(), commitUnknown: false });
+    expect(translateByCheckpoint({ committed: 100, checkpoint: cp() })).toMatchObject({ ok: true, targetOffset: 90 });
+  });
+
+  it('without a checkpoint, refines the reason only from syncs that were read and a commit that is known', () => {
+    const syncs = [{ upstreamOffset: 10, downstreamOffset: 0 }];
+    // null: the offset syncs topic was not read
+    expect(translateByCheckpoint({ committed: 5, syncs: null })).toStrictEqual({ ok: false, reason: 'no-checkpoint' });
+    expect(translateByCheckpoint({ syncs })).toStrictEqual({ ok: false, reason: 'no-checkpoint' });
+    // A commit exactly at the first sync translates (to offset 0): MM2 simply has not checkpointed it yet.
+    expect(translateByCheckpoint({ committed: 10, syncs })).toStrictEqual({ ok: false, reason: 'no-checkpoint' });
+    expect(translateByCheckpoint({ committed: 9, syncs })).toStrictEqual({ ok: false, reason: 'committed-before-first-sync' });
   });
 
   it('takes the checkpoint as it is when the commit cannot be read', () => {
@@ -140,6 +192,69 @@ describe('positions from offset syncs', () => {
     expect(estimatedTargetPosition(syncs, 103, 50)).toBe(43);
     expect(estimatedTargetPosition(syncs, 200, 50)).toBe(50);
     expect(estimatedTargetPosition(syncs, 99, 50)).toBeUndefined();
+  });
+
+  it('estimated target position: a commit at a sync is that sync\'s downstream offset; the newest usable sync wins', () => {
+    expect(estimatedTargetPosition(syncs, 100, 50)).toBe(40);
+    expect(estimatedTargetPosition([{ upstreamOffset: 100, downstreamOffset: 40 }, { upstreamOffset: 110, downstreamOffset: 45 }], 112, 50)).toBe(47);
+    expect(estimatedTargetPosition(undefined, 100, 50)).toBeUndefined();
+    expect(estimatedTargetPosition(null, 100, 50)).toBeUndefined();
+  });
+});
+
+describe('reading MM2\'s topics', () => {
+  const raw = (r: { key: Buffer; value: Buffer }, timestamp = 0) => ({ ...r, timestamp });
+
+  it('turns decoded checkpoints into plain numbers with the time MM2 wrote them', () => {
+    const c = { group: 'billing', topic: 'east.orders', partition: 2, upstreamOffset: 100n, downstreamOffset: 90n, metadata: 'm' };
+    expect(checkpointRecord(c, 1234)).toStrictEqual({ group: 'billing', topic: 'east.orders', partition: 2, upstreamOffset: 100, downstreamOffset: 90, metadata: 'm', writtenAt: 1234 });
+    expect(() => checkpointRecord({ ...c, downstreamOffset: -(2n ** 60n) }, 0)).toThrow(/offset -1152921504606846976 is beyond what failover handles exactly/);
+  });
+
+  it('keeps the checkpoints in log order and counts the records that are not checkpoints', () => {
+    const a = { group: 'billing', topic: 'east.orders', partition: 0, upstreamOffset: 10n, downstreamOffset: 9n, metadata: '' };
+    const got = checkpointsFrom([
+      raw(encodeCheckpoint(a), 1000),
+      { key: Buffer.from('junk'), value: null, timestamp: 1500 },
+      raw(encodeCheckpoint({ ...a, upstreamOffset: 20n, downstreamOffset: 19n }), 2000),
+    ]);
+    expect(got.undecodable).toBe(1);
+    expect(got.records.map((r) => [r.upstreamOffset, r.downstreamOffset, r.writtenAt])).toEqual([
+      [10, 9, 1000],
+      [20, 19, 2000],
+    ]);
+    expect(checkpointsFrom([])).toStrictEqual({ records: [], undecodable: 0 });
+  });
+
+  it('indexes the offset syncs and counts the records that are not syncs', () => {
+    const got = offsetSyncsFrom([
+      encodeOffsetSync({ topic: 'orders', partition: 0, upstreamOffset: 10n, downstreamOffset: 8n }),
+      { key: null, value: null },
+      { key: Buffer.alloc(0), value: Buffer.alloc(3) },
+      encodeOffsetSync({ topic: 'orders', partition: 0, upstreamOffset: 20n, downstreamOffset: 17n }),
+    ]);
+    expect(got.undecodable).toBe(2);
+    expect(got.syncs).toStrictEqual(new Map([[tpKey('orders', 0), [{ upstreamOffset: 10, downstreamOffset: 8 }, { upstreamOffset: 20, downstreamOffset: 17 }]]]));
+  });
+
+  it('reads the newest records of a long offset-syncs partition, and says when older ones are left', () => {
+    expect(newestWindow({ earliest: 0, latest: 250 }, 100)).toStrictEqual({ from: 150, truncated: true });
+    expect(newestWindow({ earliest: 200, latest: 250 }, 100)).toStrictEqual({ from: 200, truncated: false });
+    expect(newestWindow({ earliest: 150, latest: 250 }, 100)).toStrictEqual({ from: 150, truncated: false });
+  });
+
+  it('a missing topic is reported as missing, without reading anything', async () => {
+    const unused = new Proxy({}, { get: () => { throw new Error('the connection was used'); } }) as KafkaConnection;
+    expect(await loadCheckpoints(unused, 'east.checkpoints.internal', false)).toStrictEqual({ topic: 'east.checkpoints.internal', exists: false, records: [], undecodable: 0 });
+    expect(await loadOffsetSyncs(unused, 'mm2-offset-syncs.west.internal', false)).toStrictEqual({
+      topic: 'mm2-offset-syncs.west.internal',
+      exists: false,
+      syncs: new Map(),
+      newest: emptyNewestSyncs(),
+      read: 0,
+      truncated: false,
+      undecodable: 0,
+    });
   });
 });
 

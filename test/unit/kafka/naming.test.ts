@@ -11,10 +11,17 @@ describe('topic naming across a flow', () => {
     expect(sourceTopicName(eastToWest, 'orders')).toBeUndefined();
   });
 
+  it('a bare alias prefix is a topic name of its own, not a remote topic with an empty name', () => {
+    expect(targetTopicName(eastToWest, 'west.')).toBe('east.west.');
+    expect(sourceTopicName(eastToWest, 'east.')).toBeUndefined();
+  });
+
   it('offset-preserving links keep the name or add a prefix', () => {
     expect(targetTopicName({ kind: 'offset-preserving' }, 'orders')).toBe('orders');
     expect(targetTopicName({ kind: 'offset-preserving', prefix: 'dr-' }, 'orders')).toBe('dr-orders');
     expect(sourceTopicName({ kind: 'offset-preserving', prefix: 'dr-' }, 'dr-orders')).toBe('orders');
+    expect(sourceTopicName({ kind: 'offset-preserving', prefix: 'dr-' }, 'orders')).toBeUndefined();
+    expect(sourceTopicName({ kind: 'offset-preserving' }, 'orders')).toBe('orders');
   });
 
   it('names MM2 internal topics with the separator, as DefaultReplicationPolicy does', () => {

@@ -21,7 +21,10 @@ function records(): PairRecords & { routes: RouteRecord[] } {
   return {
     routes,
     fence: async () => undefined,
+    pendingFence: async () => undefined,
     recordFence: async () => undefined,
+    translated: async () => undefined,
+    recordTranslated: async () => undefined,
     route: async () => routes.at(-1),
     recordRoute: async (r) => void routes.push(r),
     roles: async () => ({ primary: 'east', secondary: 'west' }),
@@ -50,24 +53,67 @@ describe('steps that run commands (real processes, no cluster)', () => {
     expect((await run.verify(ctx, plan, outcome)).finding).toMatch(/timed out/);
   });
 
-  it('switch-route by command: records the switch before running it, with the rendered target', async () => {
-    const out = join(dir, 'moved.txt');
+  /**
+   * Where the alias leads, read the way a client would: here the route
+   * command writes the bootstrap it points the alias at into a file (a
+   * stand-in for a DNS record), and the alias leads to whichever cluster
+   * owns that bootstrap. A clock that moves only when the step sleeps keeps
+   * the settle window instant.
+   */
+  function commandRouteCtx(out: string, command: string[]) {
     const rec = records();
-    const ctx = {
-      runbook: { routing: { alias: 'a:1', switch: { command: [node, '-e', `require('fs').writeFileSync(${JSON.stringify(out)}, process.argv[1])`, '{{target.bootstrap}}'] } }, clusters: { east: { bootstrap: ['127.0.0.1:1'] }, west: { bootstrap: ['127.0.0.1:2'] } } },
-      roles: { primary: 'east', secondary: 'west' },
-      baseDir: dir,
-      records: rec,
-      activeCluster: 'east',
-      templates,
-      env: process.env,
-    } as never;
+    let clock = 0;
+    const ids: Record<string, string> = { '127.0.0.1:1': 'id-east', '127.0.0.1:2': 'id-west' };
+    return {
+      rec,
+      ctx: {
+        runbook: { routing: { alias: 'a:1', switch: { command } }, gates: { routing: { dnsTtlMaxSeconds: 5 } }, clusters: { east: { bootstrap: ['127.0.0.1:1'] }, west: { bootstrap: ['127.0.0.1:2'] } } },
+        roles: { primary: 'east', secondary: 'west' },
+        baseDir: dir,
+        records: rec,
+        activeCluster: 'east',
+        templates,
+        env: process.env,
+        now: () => clock,
+        sleep: async (ms: number) => void (clock += ms),
+        clusterId: async (c: string) => (c === 'east' ? 'id-east' : 'id-west'),
+        clusterIdAt: async (bootstrap: string[]) => {
+          expect(bootstrap).toEqual(['a:1']);
+          let at: string;
+          try {
+            at = readFileSync(out, 'utf8');
+          } catch {
+            return { error: 'a:1 does not resolve' };
+          }
+          return ids[at] ? { clusterId: ids[at] } : { error: `nothing answers at ${at}` };
+        },
+      } as never,
+    };
+  }
+
+  it('switch-route by command: records the switch before running it, and verifies where the alias now leads', async () => {
+    const out = join(dir, 'moved.txt');
+    const { rec, ctx } = commandRouteCtx(out, [node, '-e', `require('fs').writeFileSync(${JSON.stringify(out)}, process.argv[1])`, '{{target.bootstrap}}']);
     const plan = await switchRoute.plan(ctx, { to: 'secondary' });
     expect(plan).toMatchObject({ mode: 'command', to: 'west', from: 'east' });
     const outcome = await switchRoute.apply(ctx, plan);
     expect(readFileSync(out, 'utf8')).toBe('127.0.0.1:2');
     expect(rec.routes).toEqual([{ mode: 'command', to: 'west', previous: null, set: null, previousFor: 'east' }]);
-    expect((await switchRoute.verify(ctx, plan, outcome)).status).toBe('pass');
+    const ev = await switchRoute.verify(ctx, plan, outcome);
+    expect(ev).toMatchObject({ status: 'pass', data: { alias: 'a:1', clusterId: 'id-west' } });
+  });
+
+  it('switch-route by command: a command that exits 0 but leaves the alias on the old cluster fails verification', async () => {
+    const out = join(dir, 'stuck.txt');
+    // The "DNS record" still names east, and the command claims success without moving it.
+    writeFileSync(out, '127.0.0.1:1');
+    const { ctx } = commandRouteCtx(out, [node, '-e', 'process.exit(0)', '{{target.bootstrap}}']);
+    const plan = await switchRoute.plan(ctx, { to: 'secondary' });
+    const outcome = await switchRoute.apply(ctx, plan);
+    expect(outcome.command?.exitCode).toBe(0);
+    const ev = await switchRoute.verify(ctx, plan, outcome);
+    expect(ev.status).toBe('fail');
+    expect(ev.finding).toMatch(/a:1 reaches cluster id id-east, not west \(id-west\)/);
   });
 
   it('switch-route by file: the way back restores the exact value the first switch replaced', async () => {

@@ -1,7 +1,8 @@
-import { mkdtempSync, readdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { FailoverError } from '../../../src/errors.js';
 import { getProperty, readProperties, setProperty, writeAtomically } from '../../../src/steps/propertiesFile.js';
 
 describe('one key of a properties file', () => {
@@ -49,5 +50,30 @@ describe('one key of a properties file', () => {
     const path = join(dir, 'c.properties');
     writeFileSync(path, text);
     expect(setProperty(readProperties(path).text, 'acks', 'all')).toBe(text);
+  });
+
+  it('a rename that fails leaves no temporary file, and says which path', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'props-'));
+    // The route path is a folder with something in it: the rename over it really fails (EISDIR).
+    const path = join(dir, 'client.properties');
+    mkdirSync(path);
+    writeFileSync(join(path, 'keep'), 'x');
+    let error: unknown;
+    try {
+      writeAtomically(path, { exists: true, text: 'bootstrap.servers=w:9092\n' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(FailoverError);
+    expect((error as FailoverError).message).toBe(`cannot replace ${path}: it is a folder (EISDIR)`);
+    expect((error as FailoverError).hint).toMatch(/routing\.switch\.file\.path/);
+    expect(readdirSync(dir)).toEqual(['client.properties']);
+    expect(readdirSync(path)).toEqual(['keep']);
+  });
+
+  it('a route file that cannot be read is named, not thrown as a raw system error', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'props-'));
+    expect(() => readProperties(dir)).toThrow(FailoverError);
+    expect(() => readProperties(dir)).toThrow(`cannot read ${dir}: it is a folder (EISDIR)`);
   });
 });
