@@ -16,7 +16,8 @@ const dist = (p) => join(root, 'dist', p);
 const { labConnections } = await import(dist('lab/lab.js'));
 const { ensureTopics } = await import(dist('kafka/clusterInfo.js'));
 const { encodeOffsetSync } = await import(dist('kafka/mm2Records.js'));
-const { loadOffsetSyncs, OffsetSyncTail } = await import(dist('kafka/mm2Translation.js'));
+const { loadOffsetSyncs } = await import(dist('kafka/mm2Translation.js'));
+const { OffsetSyncTail } = await import(dist('kafka/offsetSyncTail.js'));
 
 const { values } = parseArgs({
   options: {

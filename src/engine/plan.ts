@@ -1,6 +1,7 @@
 import { errorMessage } from '../errors.js';
 import type { GateResult } from '../gates/types.js';
-import { failureKind, lagMapping, measureReplicationLag, unmeasuredReport, type LagReport } from '../kafka/replicationLag.js';
+import { measureReplicationLag } from '../kafka/measureReplicationLag.js';
+import { failureKind, lagMapping, unmeasuredReport, type LagReport } from '../kafka/replicationLag.js';
 import type { Runbook } from '../runbook/schema.js';
 import type { GateRunner, StepContext } from '../steps/types.js';
 import { flowNaming, producedTopics, targetTopicName } from '../steps/workload.js';

@@ -141,9 +141,10 @@ export type NewestSync = { ok: true; sync: Sync; at: number } | { ok: false; err
 
 /**
  * The newest offset sync per source partition (by tpKey), and the position
- * of the newest record whose key could not be decoded (-1: none): such a
- * record may be any partition's newest sync, so every partition whose own
- * newest sync is older is in doubt.
+ * of the newest record whose key could not be decoded (-1: none). Such a
+ * record may be any partition's newest sync: every partition known before
+ * it is replaced by an error (a later valid sync replaces that again), and
+ * a partition not seen yet is in doubt too (see newestSyncOf).
  */
 export interface NewestSyncs {
   bySource: Map<string, NewestSync>;
@@ -161,7 +162,9 @@ export function foldNewestSyncs(into: NewestSyncs, records: Iterable<{ offset: n
     try {
       where = decodeOffsetSyncKey(r.key);
     } catch {
-      into.undecodableKeyAt = Math.max(into.undecodableKeyAt, r.offset);
+      const doubt: NewestSync = { ok: false, error: undecodableKey(r.offset), at: r.offset };
+      for (const key of into.bySource.keys()) into.bySource.set(key, doubt);
+      into.undecodableKeyAt = r.offset;
       continue;
     }
     const key = tpKey(where.topic, where.partition);
@@ -181,10 +184,12 @@ export function foldNewestSyncs(into: NewestSyncs, records: Iterable<{ offset: n
  */
 export function newestSyncOf(syncs: NewestSyncs, topic: string, partition: number): NewestSync | undefined {
   const n = syncs.bySource.get(tpKey(topic, partition));
-  if (syncs.undecodableKeyAt >= 0 && (!n || n.at < syncs.undecodableKeyAt)) {
-    return { ok: false, error: `the record at offset ${syncs.undecodableKeyAt} has a key that cannot be decoded, and it may be this partition's newest sync`, at: syncs.undecodableKeyAt };
-  }
+  if (n === undefined && syncs.undecodableKeyAt >= 0) return { ok: false, error: undecodableKey(syncs.undecodableKeyAt), at: syncs.undecodableKeyAt };
   return n;
+}
+
+function undecodableKey(at: number): string {
+  return `the record at offset ${at} has a key that cannot be decoded, and it may be this partition's newest sync`;
 }
 
 /** Why the offset syncs cannot say how far a partition is replicated. */
@@ -387,68 +392,4 @@ export async function loadOffsetSyncs(conn: KafkaConnection, topic: string, topi
   const newest = emptyNewestSyncs();
   foldNewestSyncs(newest, raw);
   return { topic, exists: true, ...offsetSyncsFrom(raw), newest, read: raw.length, truncated };
-}
-
-/** What a tail holds after a read. */
-export interface SyncTailRead {
-  topic: string;
-  newest: NewestSyncs;
-  /** records read by this call (the first call reads the whole topic) */
-  read: number;
-}
-
-/**
- * The offset-syncs topic of one flow, read incrementally: the first read
- * takes the whole topic from its earliest offset (as MM2's own
- * OffsetSyncStore does when it starts), every later one only what was
- * appended since, so polling lag every half second costs a ListOffsets and
- * the new records, not the topic. A topic that ends before what was read
- * (recreated) or starts after it (records deleted unread) is read again
- * from its start. Reads of one tail never overlap.
- */
-export class OffsetSyncTail {
-  private newest = emptyNewestSyncs();
-  private next = 0;
-  private reading: Promise<SyncTailRead> | undefined;
-
-  constructor(
-    private readonly conn: KafkaConnection,
-    readonly topic: string,
-  ) {}
-
-  read(): Promise<SyncTailRead> {
-    const run = (this.reading ?? Promise.resolve()).catch(() => undefined).then(() => this.readMore());
-    this.reading = run;
-    return run;
-  }
-
-  private async readMore(): Promise<SyncTailRead> {
-    let end = this.next;
-    const raw = await readTopic(this.conn, this.topic, {
-      partitions: [0],
-      from: (e) => {
-        if (e.latest < this.next || e.earliest > this.next) {
-          this.newest = emptyNewestSyncs();
-          this.next = e.earliest;
-        }
-        end = e.latest;
-        return this.next;
-      },
-    });
-    foldNewestSyncs(this.newest, raw);
-    // Everything below the end seen when the read began has been read (or was compacted away).
-    this.next = Math.max(this.next, end);
-    return { topic: this.topic, newest: this.newest, read: raw.length };
-  }
-}
-
-const tails = new WeakMap<KafkaConnection, Map<string, OffsetSyncTail>>();
-
-/** The tail of `topic` on this connection, kept as long as the connection is. */
-export function offsetSyncTail(conn: KafkaConnection, topic: string): OffsetSyncTail {
-  let byTopic = tails.get(conn);
-  if (!byTopic) tails.set(conn, (byTopic = new Map()));
-  let tail = byTopic.get(topic);
-  if (!tail) byTopic.set(topic, (tail = new OffsetSyncTail(conn, topic)));
-  return tail;
 }

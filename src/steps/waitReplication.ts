@@ -1,5 +1,6 @@
 import { formatDuration } from '../runbook/duration.js';
-import { describeUnknown, lagMapping, lagVerdict, measureReplicationLag, type LagReport, type LagUnknown, type LagVerdict, type TopicFlow, type UnknownLag } from '../kafka/replicationLag.js';
+import { measureReplicationLag } from '../kafka/measureReplicationLag.js';
+import { describeUnknown, lagMapping, lagVerdict, type LagReport, type LagUnknown, type LagVerdict, type TopicFlow, type UnknownLag } from '../kafka/replicationLag.js';
 import { stepParams } from '../runbook/steps.js';
 import { errorMessage } from '../errors.js';
 import { StepStopped, type OutcomeBase, type PlanBase, type StepContext, type StepModule } from './types.js';

@@ -52,7 +52,7 @@ describe('stop criteria: evaluate', () => {
   it('nothing fires without a lag bound, or when lag does not apply to the action', () => {
     expect(evaluate({ maxDuration: 1000 }, measured([{ unknown: noSync }]))).toBeUndefined();
     expect(evaluate({ maxDuration: 1000 }, { kind: 'error', error: 'east is down' })).toBeUndefined();
-    expect(evaluate({ lagRecordsAbove: 0, lagSecondsAbove: 0 }, { kind: 'not-applicable' })).toBeUndefined();
+    expect(evaluate({ lagRecordsAbove: 0, lagSecondsAbove: 0 }, undefined)).toBeUndefined();
   });
 
   it('a measurement that failed fires the configured criterion: the lag cannot be measured', () => {
@@ -78,6 +78,11 @@ describe('stop criteria: evaluate', () => {
     });
   });
 
+  it('with both bounds, an unmeasured report fires the records bound', () => {
+    const report = unmeasuredReport('identical', 0, { kind: 'read-error', reason: 'end offsets on east: not authorized' });
+    expect(evaluate({ lagRecordsAbove: 10, lagSecondsAbove: 60 }, { kind: 'report', report })).toMatchObject({ criterion: 'lagRecordsAbove', reason: expect.stringContaining('within 10 records: end offsets on east: not authorized') });
+  });
+
   it('an unknown partition is never zero lag: the criterion fires, naming it and why', () => {
     const signal = evaluate({ lagRecordsAbove: 1000 }, measured([{ lag: 0 }, { unknown: noSync }]));
     expect(signal).toEqual({
@@ -99,6 +104,14 @@ describe('stop criteria: evaluate', () => {
     // Both bounds set and only the age unknown: the seconds bound is the one that cannot be shown.
     expect(evaluate({ lagRecordsAbove: 10, lagSecondsAbove: 60 }, measured(parts))).toMatchObject({ criterion: 'lagSecondsAbove' });
     expect(evaluate({ lagRecordsAbove: 10, lagSecondsAbove: 60 }, measured([{ unknown: noSync }]))).toMatchObject({ criterion: 'lagRecordsAbove' });
+  });
+
+  it('with both bounds, unknown records fire the records bound, even beside unknown ages', () => {
+    const both = { lagRecordsAbove: 10, lagSecondsAbove: 60 };
+    expect(evaluate(both, measured([{ lag: 1, ageUnknown: 'no answer' }, { unknown: noSync }]))).toMatchObject({
+      criterion: 'lagRecordsAbove',
+      reason: expect.stringMatching(/^replication lag cannot be measured, so it cannot be shown to stay within 10 records: /),
+    });
   });
 
   it('a known partition over the bound is named before unknown ones', () => {
@@ -148,6 +161,11 @@ describe('stop criteria: the checker', () => {
     expect(await s.check()).toMatchObject({ criterion: 'lagRecordsAbove' });
     now = 2000;
     expect(await s.check()).toBeUndefined();
+  });
+
+  it('a measured lag over the bound fires from the checker too', async () => {
+    const s = new StopCriteria({ lagRecordsAbove: 5 }, 0, async () => report([{ lag: 6 }]), undefined);
+    expect(await s.check()).toEqual({ kind: 'criterion', criterion: 'lagRecordsAbove', reason: 'replication lag 6 records on orders-0 exceeds 5', data: { maxLag: 6 } });
   });
 
   it('a measure that resolves to undefined (lag does not apply) fires nothing', async () => {

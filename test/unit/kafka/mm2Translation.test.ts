@@ -283,7 +283,7 @@ describe('newest offset sync per partition', () => {
   it('a record whose key cannot be decoded puts in doubt every partition whose newest sync is older', () => {
     const n = emptyNewestSyncs();
     foldNewestSyncs(n, [rec(0, 'orders', 0, 10, 10), { offset: 1, key: Buffer.from([0, 9]), value: null }, rec(2, 'orders', 1, 3, 3)]);
-    foldNewestSyncs(n, [{ offset: 3, key: null, value: null }, { offset: 2, key: Buffer.from([0]), value: null }]);
+    foldNewestSyncs(n, [{ offset: 3, key: null, value: null }]);
     expect(n.undecodableKeyAt).toBe(3);
     expect(newestSyncOf(n, 'orders', 0)).toEqual({ ok: false, error: expect.stringContaining('the record at offset 3 has a key that cannot be decoded'), at: 3 });
     expect(newestSyncOf(n, 'orders', 1)).toMatchObject({ ok: false, at: 3 });
@@ -291,5 +291,13 @@ describe('newest offset sync per partition', () => {
     foldNewestSyncs(n, [rec(4, 'orders', 1, 4, 4)]);
     expect(newestSyncOf(n, 'orders', 1)).toMatchObject({ ok: true, at: 4 });
     expect(newestSyncOf(n, 'orders', 0)).toMatchObject({ ok: false });
+  });
+
+  it('an undecodable key at offset 0 puts every partition in doubt until its own sync comes', () => {
+    const n = emptyNewestSyncs();
+    foldNewestSyncs(n, [{ offset: 0, key: null, value: null }]);
+    expect(newestSyncOf(n, 'orders', 0)).toEqual({ ok: false, error: expect.stringContaining('offset 0 has a key that cannot be decoded'), at: 0 });
+    foldNewestSyncs(n, [rec(1, 'orders', 0, 4, 4)]);
+    expect(newestSyncOf(n, 'orders', 0)).toMatchObject({ ok: true, at: 1 });
   });
 });

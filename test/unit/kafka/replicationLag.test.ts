@@ -183,12 +183,15 @@ describe('scanTail', () => {
   });
 
   it('a data batch cut short, or in a codec it cannot read, is data at `from` with the batch timestamp', async () => {
-    const whole = await records(10, 5_000, 3);
-    expect(scanTail(whole.subarray(0, 70), 11, 13, 'x')).toEqual({ kind: 'data', offset: 11, timestamp: 5_000 });
-    expect(scanTail(whole.subarray(0, 70), 8, 13, 'x')).toEqual({ kind: 'data', offset: 10, timestamp: 5_000 });
-    expect(scanTail(withAttributeBits(whole, 0x02), 11, 13, 'x')).toEqual({ kind: 'data', offset: 11, timestamp: 5_000 });
+    const t0 = 1_764_600_000_000;
+    const whole = await records(10, t0, 3);
+    expect(scanTail(whole.subarray(0, 70), 11, 13, 'x')).toEqual({ kind: 'data', offset: 11, timestamp: t0 });
+    expect(scanTail(whole.subarray(0, 70), 8, 13, 'x')).toEqual({ kind: 'data', offset: 10, timestamp: t0 });
+    expect(scanTail(withAttributeBits(whole, 0x02), 11, 13, 'x')).toEqual({ kind: 'data', offset: 11, timestamp: t0 });
     // LogAppendTime: the broker's time, the batch's max timestamp.
-    expect(scanTail(withAttributeBits(whole, 0x02 | 0x08), 11, 13, 'x')).toEqual({ kind: 'data', offset: 11, timestamp: 5_020 });
+    expect(scanTail(withAttributeBits(whole, 0x02 | 0x08), 11, 13, 'x')).toEqual({ kind: 'data', offset: 11, timestamp: t0 + 20 });
+    // A data batch cut short that ends before `from` says nothing of what follows.
+    expect(scanTail((await records(0, t0, 3)).subarray(0, 64), 5, 9, 'x')).toEqual({ kind: 'more', next: 5 });
   });
 
   it('records in a format before v2 are data without a timestamp', async () => {
@@ -259,7 +262,7 @@ describe('summarise', () => {
   });
 
   it('without seconds, ages are neither totalled nor unknown', () => {
-    expect(summarise(ps, false)).toEqual({ maxLag: 7, totalLag: 12, unknown: [{ topic: 'orders', partition: 2, of: 'records', kind: 'no-mapping', reason: 'no sync' }] });
+    expect(summarise(ps, false)).toStrictEqual({ maxLag: 7, totalLag: 12, unknown: [{ topic: 'orders', partition: 2, of: 'records', kind: 'no-mapping', reason: 'no sync' }] });
     expect(summarise([], true)).toEqual({ maxLag: 0, totalLag: 0, maxLagMs: 0, unknown: [] });
     // A known partition whose age was not set (not lagging, judged without a tail) counts as 0, not NaN.
     expect(summarise([part({ partition: 0, lag: 0 }), part({ partition: 1, lag: 1, lagMs: 40 })], true)).toMatchObject({ maxLagMs: 40 });
@@ -280,9 +283,9 @@ describe('lagVerdict', () => {
   });
 
   it('over: the worst partition, by records, then by age', () => {
-    const r = reportOf([part({ partition: 0, lag: 4, lagMs: 900 }), part({ partition: 1, lag: 9, lagMs: 100 }), part({ partition: 2, lag: 6, lagMs: 50 })]);
+    const r = reportOf([part({ partition: 0, lag: 4, lagMs: 100 }), part({ partition: 1, lag: 9, lagMs: 900 }), part({ partition: 2, lag: 6, lagMs: 50 })]);
     expect(lagVerdict(r, { maxRecords: 3 })).toMatchObject({ kind: 'over', by: 'records', worst: { partition: 1, lag: 9 } });
-    expect(lagVerdict(r, { maxRecords: 9, maxMs: 99 })).toMatchObject({ kind: 'over', by: 'seconds', worst: { partition: 0, lagMs: 900 } });
+    expect(lagVerdict(r, { maxRecords: 9, maxMs: 99 })).toMatchObject({ kind: 'over', by: 'seconds', worst: { partition: 1, lagMs: 900 } });
   });
 
   it('of partitions equally over the bound, the first is named', () => {
