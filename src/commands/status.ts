@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { pairStatus } from '../engine/status.js';
+import { pairStatus, type FlowLag } from '../engine/status.js';
 import { ExitCode, type ExitCodeValue } from '../errors.js';
 import { folderToRead } from '../files.js';
 import { loadRunbookOrThrow } from '../runbook/load.js';
@@ -58,11 +58,21 @@ export async function status(opts: StatusOptions): Promise<ExitCodeValue> {
     else if (s.recorded && !cl.topicExists) w(c.yellow(`${cl.cluster}: holds no copy of the state; the other copy is shown, and the next action's first state write creates it there`));
     else if (cl.rev < newest) w(c.yellow(`${cl.cluster}: its copy of the state is behind (revision ${cl.rev} of ${newest}); the newer copy is shown`));
   }
-  for (const f of s.lag) {
-    if (f.error !== undefined) w(`lag ${f.source}->${f.target}: ${c.red('cannot measure')} ${f.error}`);
-    else w(`lag ${f.source}->${f.target}: ${f.totalLag} record(s) behind over ${f.partitions} partition(s), worst ${f.maxLag}, oldest ${f.maxLagSeconds?.toFixed(1)} s`);
-  }
+  for (const f of s.lag) w(`lag ${f.source}->${f.target}: ${lagLine(f, c)}`);
   if (s.lastTranscript) w(`last:    ${s.lastTranscript.path}${s.lastTranscript.action ? ` (${s.lastTranscript.action}${s.lastTranscript.operator ? ` by ${s.lastTranscript.operator}` : ''}, ${s.lastTranscript.outcome})` : ''}`);
   if (s.phase.transcript && s.phase.transcript !== s.lastTranscript?.path) w(`phase set by: ${s.phase.transcript}`);
   return code;
+}
+
+/** A flow's lag: "N record(s) behind" only when every partition's lag in records is known. */
+function lagLine(f: FlowLag, c: ReturnType<typeof colours>): string {
+  if (f.error !== undefined) return `${c.red('cannot measure')} ${f.error}`;
+  const list = (of: 'records' | 'seconds', count: number) => {
+    const shown = (f.unknown ?? []).filter((u) => u.of === of).slice(0, 2);
+    return `${shown.map((u) => `${u.topic}-${u.partition}: ${u.reason}`).join('; ')}${count > shown.length ? `; and ${count - shown.length} more` : ''}`;
+  };
+  const records = f.unknownPartitions ?? 0;
+  if (records > 0) return `${c.red(`unknown for ${records} of ${f.partitions} partition(s)`)} (${list('records', records)}); worst known partition ${f.maxLag}`;
+  const oldest = f.maxLagSeconds !== undefined ? `${f.maxLagSeconds.toFixed(1)} s` : `${c.yellow('unknown')} (${list('seconds', f.unknownAges ?? 0)})`;
+  return `${f.totalLag} record(s) behind over ${f.partitions} partition(s), worst ${f.maxLag}, oldest ${oldest}`;
 }

@@ -1,6 +1,7 @@
 import { errorMessage } from '../errors.js';
 import type { GateResult } from '../gates/types.js';
-import { measureReplicationLag, type LagReport } from '../kafka/replicationLag.js';
+import { measureReplicationLag } from '../kafka/measureReplicationLag.js';
+import { failureKind, lagMapping, unmeasuredReport, type LagReport } from '../kafka/replicationLag.js';
 import type { Runbook } from '../runbook/schema.js';
 import type { GateRunner, StepContext } from '../steps/types.js';
 import { flowNaming, producedTopics, targetTopicName } from '../steps/workload.js';
@@ -10,6 +11,7 @@ import { checkPair, checkPhase, pairHazards } from './phase.js';
 import { abortProgram, fenceProgram, runbookProgram, type ActionProgram, type ProgramStep } from './program.js';
 import { readOnlyRecords } from './records.js';
 import { PairStore, type PairView } from './state.js';
+import type { LagMeasure } from './stopCriteria.js';
 import type { ActionHooks, ActionPlan, ActionRequest, PlannedStep } from './types.js';
 
 /** Plans each step in order; a step that cannot be planned says why instead of stopping the others. */
@@ -57,23 +59,37 @@ export function planFromView(req: ActionRequest, view: PairView, steps: PlannedS
   };
 }
 
-/** A lag measurement for stop criteria, in the direction the action moves data. */
-export function lagMeasure(req: ActionRequest, connections: RunbookConnections, roles: { primary: string; secondary: string }) {
+/**
+ * A lag measurement for stop criteria, in the direction the action moves
+ * data. A failure to measure is a report the criteria act on, never
+ * undefined (which means lag does not apply, for a source declared down).
+ */
+export function lagMeasure(req: ActionRequest, connections: RunbookConnections, roles: { primary: string; secondary: string }): LagMeasure {
   const rb = req.loaded.runbook;
   const [source, target] = req.action === 'revert' ? [roles.secondary, roles.primary] : [roles.primary, roles.secondary];
   return (seconds: boolean) => flowLagReport(rb, connections, source, target, seconds);
 }
 
-/** Replication lag from `source` to `target` over the workload topics that exist on the source. */
+/**
+ * Replication lag from `source` to `target` over the workload topics that
+ * exist on the source, through the link's offset mapping. A source that
+ * cannot be read gives an `unmeasured` report, never an empty one.
+ */
 export async function flowLagReport(rb: Runbook, connections: RunbookConnections, source: string, target: string, seconds: boolean): Promise<LagReport> {
-  const conn = connections.get(source);
-  const admin = await conn.admin();
-  const existing = await conn.call('list topics', () => admin.listTopics());
   const naming = flowNaming(rb, source, target);
+  const mapping = lagMapping(naming, rb.link.kind === 'mirrormaker2' ? rb.link.offsetSyncsLocation : 'source');
+  const conn = connections.get(source);
+  let existing: string[];
+  try {
+    const admin = await conn.admin();
+    existing = await conn.call('list topics', () => admin.listTopics());
+  } catch (e) {
+    return unmeasuredReport(mapping.kind, Date.now(), { kind: failureKind(e, 'source'), reason: `${source} cannot be read: ${errorMessage(e)}` });
+  }
   const flows = producedTopics(rb, existing)
     .filter((t) => existing.includes(t))
     .map((t) => ({ source: t, target: targetTopicName(naming, t) }));
-  return measureReplicationLag(conn, connections.get(target), flows, { seconds });
+  return measureReplicationLag(conn, connections.get(target), flows, mapping, { seconds });
 }
 
 /**

@@ -5,6 +5,7 @@ import type { RolesInForce } from '../gates/types.js';
 import type { LoadedRunbook } from '../runbook/load.js';
 import { readTranscript } from '../transcript/reader.js';
 import { RunbookConnections } from './connections.js';
+import type { LagUnknownKind, UnknownLag } from '../kafka/replicationLag.js';
 import { pairHazards, whereWritesGo } from './phase.js';
 import { flowLagReport } from './plan.js';
 import { PairStore, type PairView } from './state.js';
@@ -12,11 +13,20 @@ import { PairStore, type PairView } from './state.js';
 export interface FlowLag {
   source: string;
   target: string;
+  /** over the partitions whose lag is known */
   maxLag?: number;
   totalLag?: number;
+  /** the oldest unreplicated record's age; absent while any partition's lag or age is unknown */
   maxLagSeconds?: number;
   partitions?: number;
+  /** partitions whose lag (or, `of: 'seconds'`, only its age) is unknown, and why: the first 20 */
+  unknown?: UnknownLag[];
+  /** how many partitions' lag in records is unknown, and how many only their age */
+  unknownPartitions?: number;
+  unknownAges?: number;
+  /** the flow could not be measured at all */
   error?: string;
+  errorKind?: LagUnknownKind;
 }
 
 export interface LastTranscript {
@@ -54,9 +64,20 @@ async function flowLag(loaded: LoadedRunbook, conns: RunbookConnections, source:
   const rb = loaded.runbook;
   try {
     const r = await flowLagReport(rb, conns, source, target, true);
-    return { source, target, maxLag: r.maxLag, totalLag: r.totalLag, maxLagSeconds: (r.maxLagMs ?? 0) / 1000, partitions: r.partitions.length };
+    if (r.unmeasured) return { source, target, error: r.unmeasured.reason, errorKind: r.unmeasured.kind };
+    return {
+      source,
+      target,
+      maxLag: r.maxLag,
+      totalLag: r.totalLag,
+      partitions: r.partitions.length,
+      ...(r.unknown.length === 0 && r.maxLagMs !== undefined ? { maxLagSeconds: r.maxLagMs / 1000 } : {}),
+      ...(r.unknown.length
+        ? { unknown: r.unknown.slice(0, 20), unknownPartitions: r.unknown.filter((u) => u.of === 'records').length, unknownAges: r.unknown.filter((u) => u.of === 'seconds').length }
+        : {}),
+    };
   } catch (e) {
-    return { source, target, error: errorMessage(e) };
+    return { source, target, error: errorMessage(e), errorKind: 'read-error' };
   }
 }
 

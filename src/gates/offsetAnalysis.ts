@@ -1,9 +1,11 @@
 import type { GroupDescription, CommittedOffset } from '../kafka/groups.js';
-import { checkpointOf, estimatedTargetPosition, indexCheckpoints, replicatedUpstreamPosition, type CheckpointIndex, type SyncIndex } from '../kafka/mm2Translation.js';
+import { checkpointOf, estimatedTargetPosition, indexCheckpoints, newestSyncOf, type CheckpointIndex, type SyncIndex } from '../kafka/mm2Translation.js';
+import { failureKind, judgePartition, partitionLag, withTail, type LagUnknown, type PartitionFacts, type PartitionLag as FlowPartitionLag, type Tail } from '../kafka/replicationLag.js';
 import { tpKey } from '../kafka/rawProtocol.js';
 import type { PartitionEnds } from '../kafka/readTopic.js';
 import type { ClusterSnapshot } from '../kafka/snapshot.js';
-import { translateByTimestamp, translateCheckpointed, translateIdentical, type PartitionTranslation } from '../kafka/translateOffsets.js';
+import { reasonText, translateByTimestamp, translateCheckpointed, translateIdentical, type PartitionTranslation } from '../kafka/translateOffsets.js';
+import { errorMessage } from '../errors.js';
 import type { GateContext } from './context.js';
 import type { TopicPair } from './workload.js';
 
@@ -19,10 +21,14 @@ export interface PartitionLag {
   partition: number;
   primaryEnd: number;
   secondaryEnd?: number;
+  /** records the secondary may still lack; undefined when unknown (then `unknown` says why) */
   lagRecords?: number;
+  /** the age of the oldest of them; undefined when unknown (then `secondsUnknown` says why) */
   lagSeconds?: number;
-  /** how lag in records was measured */
-  method: 'offset-syncs' | 'end-offsets';
+  unknown?: LagUnknown;
+  secondsUnknown?: LagUnknown;
+  /** how lag in records was measured: MM2's offset syncs, or offsets an offset-preserving link keeps identical */
+  method: 'offset-syncs' | 'identical-offsets';
 }
 
 export interface ReplicatedNewest {
@@ -43,7 +49,8 @@ export interface GroupCommits {
 }
 
 export interface OffsetAnalysis {
-  lag: { ok: true; rows: PartitionLag[] } | { ok: false; error: string };
+  /** not ok: no partition could be judged, and `unknown` says why (the primary unreachable, say) */
+  lag: { ok: true; rows: PartitionLag[] } | { ok: false; error: string; unknown: LagUnknown };
   rpo: { ok: true; rows: ReplicatedNewest[] } | { ok: false; error: string };
   /** replicated heartbeat age on the secondary, seconds (MM2 only) */
   heartbeatAgeSeconds?: number;
@@ -94,7 +101,7 @@ async function analyse(ctx: GateContext): Promise<OffsetAnalysis> {
         ? { ok: true, index: indexCheckpoints(S.checkpoints.value.records), topic: S.checkpoints.value.topic, exists: S.checkpoints.value.exists, count: S.checkpoints.value.records.length }
         : { ok: false, error: S.checkpoints?.error ?? 'checkpoints not read' };
 
-  const lag = await lagRows(ctx, syncs);
+  const lag = await lagRows(ctx);
   const rpo = rpoRows(ctx);
   const heartbeat = S.heartbeats?.ok ? [...S.heartbeats.value.values()].find((v) => v !== undefined) : undefined;
 
@@ -139,51 +146,98 @@ async function analyse(ctx: GateContext): Promise<OffsetAnalysis> {
   };
 }
 
-async function lagRows(ctx: GateContext, syncs: SyncIndex | null | undefined): Promise<OffsetAnalysis['lag']> {
+/** The offset mapping of the primary->secondary flow, for judgePartition; per partition for MM2. */
+function mappingOf(ctx: GateContext): (topic: string, partition: number) => PartitionFacts['mapping'] {
+  const link = ctx.runbook.link;
+  if (link.kind !== 'mirrormaker2') return () => ({ kind: 'identical' });
+  const holder = link.offsetSyncsLocation === 'source' ? ctx.primary : ctx.secondary;
+  const loaded = holder.offsetSyncs;
+  const unavailable = (u: LagUnknown) => () => ({ kind: 'offset-syncs' as const, unavailable: u });
+  if (!loaded) return unavailable({ kind: 'read-error', reason: `the offset syncs on ${holder.name} were not read` });
+  if (!loaded.ok) return unavailable({ kind: failureKind(loaded.error, link.offsetSyncsLocation), reason: `the offset syncs on ${holder.name} cannot be read: ${loaded.error}` });
+  const v = loaded.value;
+  if (!v.exists) {
+    return unavailable({ kind: 'no-mapping', reason: `the offset-syncs topic ${v.topic} does not exist on ${holder.name}: MirrorMaker 2 has not run for this flow, or link.offsetSyncsLocation is not where it writes them` });
+  }
+  return (topic, partition) => {
+    const newest = newestSyncOf(v.newest, topic, partition);
+    if (newest === undefined && v.truncated) {
+      return { kind: 'offset-syncs', unavailable: { kind: 'no-mapping', reason: `no offset sync for the partition among the newest ${v.read} records of ${v.topic}` } };
+    }
+    return { kind: 'offset-syncs', ...(newest ? { newest } : {}) };
+  };
+}
+
+/** Why no partition's lag can be judged, or undefined when the snapshots allow it. */
+function lagBlocked(ctx: GateContext): { error: string; unknown: LagUnknown } | undefined {
+  const { primary: P, secondary: S } = ctx;
+  const blocked = (error: string, kind: LagUnknown['kind']) => ({ error, unknown: { kind, reason: error } });
+  if (!P.reachable) return blocked(`primary ${P.name} unreachable (${P.error})`, 'source-unreachable');
+  if (!S.reachable) return blocked(`secondary ${S.name} unreachable (${S.error})`, 'target-unreachable');
+  if (!P.ends?.ok) return blocked(`end offsets on ${P.name}: ${P.ends?.error ?? 'not read'}`, P.ends ? failureKind(P.ends.error, 'source') : 'read-error');
+  if (!S.ends?.ok) return blocked(`end offsets on ${S.name}: ${S.ends?.error ?? 'not read'}`, S.ends ? failureKind(S.ends.error, 'target') : 'read-error');
+  return undefined;
+}
+
+/**
+ * Lag per partition through the link's offset mapping (the rules of
+ * kafka/replicationLag.ts, on the snapshots): never by comparing the two
+ * logs' ends. A partition the mapping does not cover is unknown, with why.
+ * Lagging partitions are read on the primary from the first offset not
+ * proven replicated: the record there bounds the lag and gives its age, a
+ * record only past the end means markers or gaps (lag 0), and no answer
+ * leaves the count standing and its age unknown.
+ */
+async function lagRows(ctx: GateContext): Promise<OffsetAnalysis['lag']> {
+  const blocked = lagBlocked(ctx);
+  if (blocked) return { ok: false, ...blocked };
   const { primary: P, secondary: S, workload } = ctx;
-  if (!P.reachable) return { ok: false, error: `primary ${P.name} unreachable (${P.error})` };
-  if (!S.reachable) return { ok: false, error: `secondary ${S.name} unreachable (${S.error})` };
-  if (!P.ends?.ok) return { ok: false, error: `end offsets on ${P.name}: ${P.ends?.error ?? 'not read'}` };
-  if (!S.ends?.ok) return { ok: false, error: `end offsets on ${S.name}: ${S.ends?.error ?? 'not read'}` };
-  const rows: PartitionLag[] = [];
+  const mapping = mappingOf(ctx);
+  const judged: FlowPartitionLag[] = [];
   for (const pair of workload.topics) {
     for (const pe of endsOf(P, pair.onPrimary) ?? []) {
       const se = endOf(S, pair.onSecondary, pe.partition);
-      const row: PartitionLag = { primaryTopic: pair.onPrimary, secondaryTopic: pair.onSecondary, partition: pe.partition, primaryEnd: pe.latest, method: 'end-offsets' };
-      if (se) {
-        row.secondaryEnd = se.latest;
-        const partSyncs = syncs?.get(tpKey(pair.onPrimary, pe.partition));
-        const replicated = replicatedUpstreamPosition(partSyncs, se.latest);
-        if (replicated !== undefined) {
-          row.method = 'offset-syncs';
-          row.lagRecords = Math.max(0, pe.latest - replicated);
-        } else if (pe.latest === pe.earliest) {
-          row.lagRecords = 0;
-        } else {
-          // No sync to align the two logs: assume offsets line up (a link that started at offset 0).
-          row.lagRecords = Math.max(0, pe.latest - se.latest);
-        }
-      }
-      rows.push(row);
+      const j = judgePartition({ source: pe, ...(se ? { targetEnd: se.latest } : {}), mapping: mapping(pair.onPrimary, pe.partition) });
+      const base = { sourceTopic: pair.onPrimary, targetTopic: pair.onSecondary, partition: pe.partition, sourceEnd: pe.latest, ...(se ? { targetEnd: se.latest } : {}) };
+      judged.push(partitionLag(base, j));
     }
   }
-  // Lag in seconds: the age of the oldest record not yet replicated.
-  const lagging = rows.filter((r) => (r.lagRecords ?? 0) > 0);
-  for (const r of rows) if (r.lagRecords === 0) r.lagSeconds = 0;
+  const lagging = judged.filter((p) => p.lag !== undefined && p.lag > 0);
+  const tails = new Map<string, Tail>();
   if (lagging.length) {
     try {
-      const got = await ctx.probes.recordsAt(
-        'primary',
-        lagging.map((r) => ({ topic: r.primaryTopic, partition: r.partition, offset: r.primaryEnd - r.lagRecords! })),
-      );
-      for (const r of lagging) {
-        const rec = got.get(tpKey(r.primaryTopic, r.partition));
-        if (rec) r.lagSeconds = Math.max(0, (ctx.now - rec.timestamp) / 1000);
+      const got = await ctx.probes.recordsAt('primary', lagging.map((p) => ({ topic: p.sourceTopic, partition: p.partition, offset: p.from! })));
+      for (const p of lagging) {
+        const rec = got.get(tpKey(p.sourceTopic, p.partition));
+        tails.set(
+          tpKey(p.sourceTopic, p.partition),
+          !rec
+            ? { kind: 'unknown', reason: `no record found on ${P.name} at or after offset ${p.from} of ${p.sourceTopic}-${p.partition} (only transaction markers follow, or the read did not reach them)` }
+            : rec.offset >= p.sourceEnd
+              ? { kind: 'none' }
+              : { kind: 'data', offset: rec.offset, timestamp: rec.timestamp },
+        );
       }
-    } catch {
-      // Seconds stay unknown; records are still reported.
+    } catch (e) {
+      for (const p of lagging) tails.set(tpKey(p.sourceTopic, p.partition), { kind: 'unknown', reason: `reading ${P.name} from offset ${p.from}: ${errorMessage(e)}` });
     }
   }
+  const method = ctx.runbook.link.kind === 'mirrormaker2' ? 'offset-syncs' : 'identical-offsets';
+  const rows = judged.map((j): PartitionLag => {
+    const p = withTail(j, tails.get(tpKey(j.sourceTopic, j.partition)), ctx.now, true);
+    return {
+      primaryTopic: p.sourceTopic,
+      secondaryTopic: p.targetTopic,
+      partition: p.partition,
+      primaryEnd: p.sourceEnd,
+      ...(p.targetEnd === undefined ? {} : { secondaryEnd: p.targetEnd }),
+      ...(p.lag === undefined ? {} : { lagRecords: p.lag }),
+      ...(p.lagMs === undefined ? {} : { lagSeconds: p.lagMs / 1000 }),
+      ...(p.unknown ? { unknown: p.unknown } : {}),
+      ...(p.lagMsUnknown ? { secondsUnknown: p.lagMsUnknown } : {}),
+      method,
+    };
+  });
   return { ok: true, rows };
 }
 
@@ -334,7 +388,8 @@ async function timestampFallback(ctx: GateContext, list: PartitionTranslation[],
         list[i] = { ...fb, note: `${t.note ?? t.reason}; ${fb.note}`, ...(t.checkpoint ? { checkpoint: t.checkpoint } : {}), reason: t.reason! };
       }
     }
-  } catch {
-    // The fallback is best effort; the original reason stands.
+  } catch (e) {
+    // The original reason stands (no translation), and the note says why the fallback could not help.
+    for (const { t, i } of todo) list[i] = { ...t, note: `${t.note ?? (t.reason ? reasonText(t.reason) : 'no translation')}; the timestamp fallback could not run: ${errorMessage(e)}` };
   }
 }

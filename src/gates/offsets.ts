@@ -16,29 +16,51 @@ export async function offsetsGate(ctx: GateContext): Promise<Evidence[]> {
 
 const tp = (topic: string, partition: number) => `${topic}-${partition}`;
 
+/**
+ * Lag within the runbook's bounds on every partition, measured through the
+ * link's offset mapping. A partition whose lag is unknown fails the check
+ * (a switch could lose what cannot be counted); one whose count is known
+ * and within bound but whose age is unknown is a warning. The evidence
+ * keeps why each partition is unknown (`unknown.kind`: the source
+ * unreachable, no mapping, or a read error).
+ */
 function lag(ctx: GateContext, a: OffsetAnalysis): Evidence {
   const t = ctx.runbook.gates.offsets;
+  const thresholds = { maxLagRecords: t.maxLagRecords, maxLagSeconds: t.maxLagSeconds };
   if (!a.lag.ok) {
     const status = ctx.primary.reachable ? fail : skip;
     return status('offsets.lag', `replication lag not measured: ${a.lag.error}`, {
+      data: { thresholds, unknown: a.lag.unknown },
       hint: ctx.primary.reachable ? undefined : 'lag needs the primary; see offsets.rpo for what a switch now would lose',
     });
   }
   const rows = a.lag.rows;
-  const over = rows.filter((r) => r.lagRecords === undefined || r.lagRecords > t.maxLagRecords || (r.lagSeconds ?? 0) > t.maxLagSeconds);
-  const data = { thresholds: { maxLagRecords: t.maxLagRecords, maxLagSeconds: t.maxLagSeconds }, partitions: rows };
-  if (over.length) {
-    const line = over.map((r) =>
-      r.lagRecords === undefined
-        ? `${tp(r.secondaryTopic, r.partition)} missing on ${ctx.secondary.name}`
-        : `${tp(r.primaryTopic, r.partition)} lags ${r.lagRecords} records${r.lagSeconds === undefined ? '' : ` / ${r.lagSeconds.toFixed(1)} s`}`,
-    );
-    return fail('offsets.lag', `replication lag over bound (${t.maxLagRecords} records, ${t.maxLagSeconds} s): ${listSome(line)}`, {
+  const data = { thresholds, partitions: rows };
+  const over = rows.filter((r) => r.lagRecords !== undefined && (r.lagRecords > t.maxLagRecords || (r.lagSeconds !== undefined && r.lagSeconds > t.maxLagSeconds)));
+  const unknown = rows.filter((r) => r.unknown);
+  if (over.length || unknown.length) {
+    const parts = [
+      ...(over.length
+        ? [`replication lag over bound (${t.maxLagRecords} records, ${t.maxLagSeconds} s): ${listSome(over.map((r) => `${tp(r.primaryTopic, r.partition)} lags ${r.lagRecords} records${r.lagSeconds === undefined ? '' : ` / ${r.lagSeconds.toFixed(1)} s`}${r.secondaryEnd === undefined ? ` (missing on ${ctx.secondary.name})` : ''}`))}`]
+        : []),
+      ...(unknown.length ? [`lag unknown for ${plural(unknown.length, 'partition')}: ${listSome(unknown.map((r) => `${tp(r.primaryTopic, r.partition)} (${r.unknown!.reason})`), 2)}`] : []),
+    ];
+    return fail('offsets.lag', parts.join('; '), {
       data,
-      hint: 'check the link (is MirrorMaker 2 running? `failover lab status` in the lab); a switch now would lose the unreplicated records',
+      hint: unknown.length
+        ? 'lag is measured through MirrorMaker 2 offset syncs (identical offsets for an offset-preserving link); check that MirrorMaker 2 runs and replicates these topics (`failover lab status` in the lab)'
+        : 'check the link (is MirrorMaker 2 running? `failover lab status` in the lab); a switch now would lose the unreplicated records',
     });
   }
   const maxRec = Math.max(0, ...rows.map((r) => r.lagRecords ?? 0));
+  const ageUnknown = rows.filter((r) => r.secondsUnknown);
+  if (ageUnknown.length) {
+    return warn(
+      'offsets.lag',
+      `lag within ${t.maxLagRecords} records on ${plural(rows.length, 'partition')} (at most ${maxRec}), but the age of the unreplicated records is unknown for ${listSome(ageUnknown.map((r) => `${tp(r.primaryTopic, r.partition)} (${r.secondsUnknown!.reason})`), 2)}`,
+      { data },
+    );
+  }
   const maxSec = Math.max(0, ...rows.map((r) => r.lagSeconds ?? 0));
   return pass('offsets.lag', `lag within bound on ${plural(rows.length, 'partition')}: at most ${maxRec} records, ${maxSec.toFixed(1)} s`, { data });
 }

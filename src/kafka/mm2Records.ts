@@ -204,11 +204,17 @@ export function decodeCheckpoint(key: Buffer | Uint8Array | null, value: Buffer 
   return { group, topic, partition, upstreamOffset, downstreamOffset, metadata };
 }
 
-export function decodeOffsetSync(key: Buffer | Uint8Array | null, value: Buffer | Uint8Array | null): OffsetSync {
+/** The source partition an offset sync is about: its key alone, so that a record with a bad value still names its partition. */
+export function decodeOffsetSyncKey(key: Buffer | Uint8Array | null): Pick<OffsetSync, 'topic' | 'partition'> {
   const k = new StructReader(asBuffer('offset sync', 'key', key), 'offset sync', 'key');
   const topic = k.string('topic');
   const partition = k.int32('partition');
   k.end();
+  return { topic, partition };
+}
+
+export function decodeOffsetSync(key: Buffer | Uint8Array | null, value: Buffer | Uint8Array | null): OffsetSync {
+  const { topic, partition } = decodeOffsetSyncKey(key);
 
   const v = new StructReader(asBuffer('offset sync', 'value', value), 'offset sync', 'value');
   const upstreamOffset = v.int64('upstreamOffset');

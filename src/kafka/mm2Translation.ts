@@ -1,5 +1,5 @@
 import type { KafkaConnection } from './connection.js';
-import { decodeCheckpoint, decodeOffsetSync, type Checkpoint, type OffsetSync } from './mm2Records.js';
+import { decodeCheckpoint, decodeOffsetSync, decodeOffsetSyncKey, type Checkpoint, type OffsetSync } from './mm2Records.js';
 import { readTopic, type PartitionEnds, type RawRecord } from './readTopic.js';
 import { tpKey } from './rawProtocol.js';
 
@@ -133,15 +133,106 @@ export function estimatedTargetPosition(syncs: readonly Sync[] | null | undefine
 }
 
 /**
- * The next upstream offset the flow has yet to replicate, from the newest
- * sync and the target's end: u + (targetEnd - d). Replication lag in records
- * is the source's end minus this. Undefined without a sync, or when the
- * target ends before the sync's record (it was truncated or recreated).
+ * The newest offset sync of one source partition in log order, with its
+ * position in the offset-syncs topic; or, when the newest record about the
+ * partition could not be decoded, that error.
  */
-export function replicatedUpstreamPosition(syncs: readonly Sync[] | undefined, targetEnd: number): number | undefined {
-  const newest = syncs?.[syncs.length - 1];
-  if (!newest || targetEnd <= newest.downstreamOffset) return undefined;
-  return newest.upstreamOffset + (targetEnd - newest.downstreamOffset);
+export type NewestSync = { ok: true; sync: Sync; at: number } | { ok: false; error: string; at: number };
+
+/**
+ * The newest offset sync per source partition (by tpKey), and the position
+ * of the newest record whose key could not be decoded (-1: none). Such a
+ * record may be any partition's newest sync: every partition known before
+ * it is replaced by an error (a later valid sync replaces that again), and
+ * a partition not seen yet is in doubt too (see newestSyncOf).
+ */
+export interface NewestSyncs {
+  bySource: Map<string, NewestSync>;
+  undecodableKeyAt: number;
+}
+
+export function emptyNewestSyncs(): NewestSyncs {
+  return { bySource: new Map(), undecodableKeyAt: -1 };
+}
+
+/** Folds offset-sync records, in log order, into `into`. */
+export function foldNewestSyncs(into: NewestSyncs, records: Iterable<{ offset: number; key: Buffer | null; value: Buffer | null }>): void {
+  for (const r of records) {
+    let where: Pick<OffsetSync, 'topic' | 'partition'>;
+    try {
+      where = decodeOffsetSyncKey(r.key);
+    } catch {
+      const doubt: NewestSync = { ok: false, error: undecodableKey(r.offset), at: r.offset };
+      for (const key of into.bySource.keys()) into.bySource.set(key, doubt);
+      into.undecodableKeyAt = r.offset;
+      continue;
+    }
+    const key = tpKey(where.topic, where.partition);
+    try {
+      const s = decodeOffsetSync(r.key, r.value);
+      into.bySource.set(key, { ok: true, sync: { upstreamOffset: toOffset(s.upstreamOffset), downstreamOffset: toOffset(s.downstreamOffset) }, at: r.offset });
+    } catch (e) {
+      into.bySource.set(key, { ok: false, error: (e as Error).message, at: r.offset });
+    }
+  }
+}
+
+/**
+ * The newest sync of a source partition. It is in doubt (an error) when a
+ * later record of the topic has a key that cannot be decoded: that record
+ * may be the partition's newest sync, a rewind among them.
+ */
+export function newestSyncOf(syncs: NewestSyncs, topic: string, partition: number): NewestSync | undefined {
+  const n = syncs.bySource.get(tpKey(topic, partition));
+  if (n === undefined && syncs.undecodableKeyAt >= 0) return { ok: false, error: undecodableKey(syncs.undecodableKeyAt), at: syncs.undecodableKeyAt };
+  return n;
+}
+
+function undecodableKey(at: number): string {
+  return `the record at offset ${at} has a key that cannot be decoded, and it may be this partition's newest sync`;
+}
+
+/** Why the offset syncs cannot say how far a partition is replicated. */
+export type SyncGap = 'no-offset-sync' | 'undecodable-sync' | 'target-before-sync' | 'source-before-sync';
+
+export type SyncedPosition = { ok: true; sync: Sync; replicated: number } | { ok: false; gap: SyncGap; detail: string };
+
+/**
+ * How far the target provably holds the source, from the newest offset sync
+ * (u, d) of the partition: every upstream offset up to u, so `replicated`
+ * (the first offset not proven to be there) is u + 1.
+ *
+ * Why that is proof: MM2 emits a sync only from commitRecord, after the
+ * target acknowledged record u at d; Connect's source producer keeps order
+ * within a partition, and a restarted task resumes from an offset it
+ * committed only once everything before it was acknowledged. Since Kafka
+ * 3.6 MM2 also promotes delayed syncs at each offset commit, so the newest
+ * sync reaches the end of a quiet partition within offset.flush.interval.ms.
+ *
+ * Records after u count as not replicated, even when the target holds more
+ * records after d: after a restart MM2 replays from its last committed
+ * position, so the target holds duplicates, and u + (targetEnd - d) counts
+ * them as source records. Killed before its first sync of the new run, MM2
+ * leaves the previous run's sync newest while the target grows with
+ * replayed records: that estimate then runs ahead of the truth by as many
+ * records as were replayed (the defect of issue 10: "caught up" with 50
+ * records only on the source).
+ *
+ * The proof needs the sync's record still on the target (targetEnd > d; a
+ * target truncated or recreated below it proves nothing) and the source to
+ * have reached u (sourceEnd > u; otherwise it was truncated or recreated).
+ */
+export function syncedPosition(newest: NewestSync | undefined, sourceEnd: number, targetEnd: number): SyncedPosition {
+  if (!newest) return { ok: false, gap: 'no-offset-sync', detail: 'no offset sync for the partition' };
+  if (!newest.ok) return { ok: false, gap: 'undecodable-sync', detail: `its newest offset sync (offset ${newest.at} of the offset-syncs topic) cannot be decoded: ${newest.error}` };
+  const { upstreamOffset: u, downstreamOffset: d } = newest.sync;
+  if (targetEnd <= d) {
+    return { ok: false, gap: 'target-before-sync', detail: `the copy ends at ${targetEnd}, before the record ${d} of the newest offset sync (${u} -> ${d}): it was truncated or recreated` };
+  }
+  if (sourceEnd <= u) {
+    return { ok: false, gap: 'source-before-sync', detail: `the source ends at ${sourceEnd}, before the record ${u} of the newest offset sync (${u} -> ${d}): it was truncated or recreated` };
+  }
+  return { ok: true, sync: newest.sync, replicated: u + 1 };
 }
 
 export type Mm2NoTranslation =
@@ -254,6 +345,8 @@ export interface LoadedOffsetSyncs {
   topic: string;
   exists: boolean;
   syncs: SyncIndex;
+  /** the newest sync per partition among the records read */
+  newest: NewestSyncs;
   /** how many records were read, and whether older ones were left unread */
   read: number;
   truncated: boolean;
@@ -282,10 +375,11 @@ export function newestWindow(ends: Pick<PartitionEnds, 'earliest' | 'latest'>, m
 /**
  * The newest `maxRecords` offset syncs (the topic is compacted, but it can
  * still be long between cleanings). Older syncs only matter for commits far
- * behind the end of a partition.
+ * behind the end of a partition, and for the lag of a partition that has
+ * had no sync among them (which is then unknown).
  */
 export async function loadOffsetSyncs(conn: KafkaConnection, topic: string, topicExists: boolean, maxRecords = 100_000): Promise<LoadedOffsetSyncs> {
-  if (!topicExists) return { topic, exists: false, syncs: new Map(), read: 0, truncated: false, undecodable: 0 };
+  if (!topicExists) return { topic, exists: false, syncs: new Map(), newest: emptyNewestSyncs(), read: 0, truncated: false, undecodable: 0 };
   let truncated = false;
   const raw = await readTopic(conn, topic, {
     partitions: [0],
@@ -295,5 +389,7 @@ export async function loadOffsetSyncs(conn: KafkaConnection, topic: string, topi
       return w.from;
     },
   });
-  return { topic, exists: true, ...offsetSyncsFrom(raw), read: raw.length, truncated };
+  const newest = emptyNewestSyncs();
+  foldNewestSyncs(newest, raw);
+  return { topic, exists: true, ...offsetSyncsFrom(raw), newest, read: raw.length, truncated };
 }

@@ -69,7 +69,9 @@ export function offsetSyncs(entries: Record<string, Sync[]>, topic = 'mm2-offset
     const [t, p] = tp.split(':') as [string, string];
     return [tpKey(t, Number(p)), list];
   }));
-  return { ok: true, value: { topic, exists: true, syncs, read: 0, truncated: false, undecodable: 0 } };
+  // The newest of each list, at a made-up position that keeps log order across partitions.
+  const newest = { bySource: new Map([...syncs].flatMap(([k, list], i) => (list.length ? [[k, { ok: true as const, sync: list[list.length - 1]!, at: i }]] : []))), undecodableKeyAt: -1 };
+  return { ok: true, value: { topic, exists: true, syncs, newest, read: 0, truncated: false, undecodable: 0 } };
 }
 
 export function fakeProbes(over: Partial<GateProbes> = {}): GateProbes {

@@ -8,12 +8,15 @@ import {
   checkpointsFrom,
   estimatedTargetPosition,
   indexCheckpoints,
+  emptyNewestSyncs,
+  foldNewestSyncs,
   indexOffsetSyncs,
   loadCheckpoints,
   loadOffsetSyncs,
+  newestSyncOf,
   newestWindow,
   offsetSyncsFrom,
-  replicatedUpstreamPosition,
+  syncedPosition,
   translateByCheckpoint,
   translateDownstream,
   type CheckpointRecord,
@@ -170,11 +173,19 @@ describe('translateByCheckpoint', () => {
 describe('positions from offset syncs', () => {
   const syncs: Sync[] = [{ upstreamOffset: 100, downstreamOffset: 40 }];
 
-  it('replicated upstream position: the newest sync plus what the target holds after it', () => {
-    expect(replicatedUpstreamPosition(syncs, 41)).toBe(101);
-    expect(replicatedUpstreamPosition(syncs, 45)).toBe(105);
-    expect(replicatedUpstreamPosition(syncs, 40)).toBeUndefined();
-    expect(replicatedUpstreamPosition(undefined, 45)).toBeUndefined();
+  it('synced position: the newest sync proves its upstream offset and nothing after it', () => {
+    const newest = { ok: true as const, sync: syncs[0]!, at: 3 };
+    expect(syncedPosition(newest, 101, 41)).toEqual({ ok: true, sync: syncs[0], replicated: 101 });
+    // However long the copy: after a restart it holds duplicates, which u + (targetEnd - d) would count.
+    expect(syncedPosition(newest, 150, 90)).toEqual({ ok: true, sync: syncs[0], replicated: 101 });
+  });
+
+  it('synced position: no proof without a sync, from an undecodable one, or when either log ends at or before it', () => {
+    expect(syncedPosition(undefined, 10, 10)).toEqual({ ok: false, gap: 'no-offset-sync', detail: 'no offset sync for the partition' });
+    expect(syncedPosition({ ok: false, error: 'short value', at: 9 }, 10, 10)).toEqual({ ok: false, gap: 'undecodable-sync', detail: expect.stringContaining('(offset 9 of the offset-syncs topic) cannot be decoded: short value') });
+    const newest = { ok: true as const, sync: syncs[0]!, at: 3 };
+    expect(syncedPosition(newest, 150, 40)).toMatchObject({ ok: false, gap: 'target-before-sync', detail: 'the copy ends at 40, before the record 40 of the newest offset sync (100 -> 40): it was truncated or recreated' });
+    expect(syncedPosition(newest, 100, 45)).toMatchObject({ ok: false, gap: 'source-before-sync', detail: 'the source ends at 100, before the record 100 of the newest offset sync (100 -> 40): it was truncated or recreated' });
   });
 
   it('estimated target position of a commit, capped at the end', () => {
@@ -239,9 +250,54 @@ describe('reading MM2\'s topics', () => {
       topic: 'mm2-offset-syncs.west.internal',
       exists: false,
       syncs: new Map(),
+      newest: emptyNewestSyncs(),
       read: 0,
       truncated: false,
       undecodable: 0,
     });
+  });
+});
+
+describe('newest offset sync per partition', () => {
+  const rec = (offset: number, topic: string, partition: number, u: number, d: number) => ({ offset, ...encodeOffsetSync({ topic, partition, upstreamOffset: BigInt(u), downstreamOffset: BigInt(d) }) });
+
+  it('keeps the newest in log order, a rewind included', () => {
+    const n = emptyNewestSyncs();
+    foldNewestSyncs(n, [rec(0, 'orders', 0, 10, 10), rec(1, 'orders', 1, 5, 5), rec(2, 'orders', 0, 20, 21)]);
+    foldNewestSyncs(n, [rec(3, 'orders', 0, 4, 30)]);
+    expect(newestSyncOf(n, 'orders', 0)).toEqual({ ok: true, sync: { upstreamOffset: 4, downstreamOffset: 30 }, at: 3 });
+    expect(newestSyncOf(n, 'orders', 1)).toEqual({ ok: true, sync: { upstreamOffset: 5, downstreamOffset: 5 }, at: 1 });
+    expect(newestSyncOf(n, 'orders', 2)).toBeUndefined();
+    expect(n.undecodableKeyAt).toBe(-1);
+  });
+
+  it('a record whose value cannot be decoded is its partition\'s newest, as an error, until a valid one follows', () => {
+    const n = emptyNewestSyncs();
+    const good = rec(0, 'orders', 0, 10, 10);
+    foldNewestSyncs(n, [good, { offset: 1, key: good.key, value: Buffer.from([1, 2, 3]) }]);
+    expect(newestSyncOf(n, 'orders', 0)).toEqual({ ok: false, error: expect.stringMatching(/cannot decode MirrorMaker 2 offset sync value/), at: 1 });
+    foldNewestSyncs(n, [rec(2, 'orders', 0, 11, 11)]);
+    expect(newestSyncOf(n, 'orders', 0)).toMatchObject({ ok: true, at: 2 });
+  });
+
+  it('a record whose key cannot be decoded puts in doubt every partition whose newest sync is older', () => {
+    const n = emptyNewestSyncs();
+    foldNewestSyncs(n, [rec(0, 'orders', 0, 10, 10), { offset: 1, key: Buffer.from([0, 9]), value: null }, rec(2, 'orders', 1, 3, 3)]);
+    foldNewestSyncs(n, [{ offset: 3, key: null, value: null }]);
+    expect(n.undecodableKeyAt).toBe(3);
+    expect(newestSyncOf(n, 'orders', 0)).toEqual({ ok: false, error: expect.stringContaining('the record at offset 3 has a key that cannot be decoded'), at: 3 });
+    expect(newestSyncOf(n, 'orders', 1)).toMatchObject({ ok: false, at: 3 });
+    expect(newestSyncOf(n, 'orders', 7)).toMatchObject({ ok: false, at: 3 });
+    foldNewestSyncs(n, [rec(4, 'orders', 1, 4, 4)]);
+    expect(newestSyncOf(n, 'orders', 1)).toMatchObject({ ok: true, at: 4 });
+    expect(newestSyncOf(n, 'orders', 0)).toMatchObject({ ok: false });
+  });
+
+  it('an undecodable key at offset 0 puts every partition in doubt until its own sync comes', () => {
+    const n = emptyNewestSyncs();
+    foldNewestSyncs(n, [{ offset: 0, key: null, value: null }]);
+    expect(newestSyncOf(n, 'orders', 0)).toEqual({ ok: false, error: expect.stringContaining('offset 0 has a key that cannot be decoded'), at: 0 });
+    foldNewestSyncs(n, [rec(1, 'orders', 0, 4, 4)]);
+    expect(newestSyncOf(n, 'orders', 0)).toMatchObject({ ok: true, at: 1 });
   });
 });
