@@ -105,10 +105,18 @@ export async function buildGateContext(opts: BuildContextOptions): Promise<GateC
   // The state topic is read over the same connections the snapshots use.
   const phase = await readPhase(opts.runbook, opts.phase, conn, opts.runbookPath);
   const reqs = snapshotRequests(opts.runbook, phase.roles, opts.needs);
-  const [primary, secondary] = await Promise.all([
-    takeSnapshot(conn(phase.roles.primary), reqs.primary, now),
-    takeSnapshot(conn(phase.roles.secondary), reqs.secondary, now),
-  ]);
+  // Lag is judged from the offset syncs against both clusters' ends, so the ends of the cluster
+  // without the syncs are read after them (its own snapshot orders its own ends after them).
+  let syncsSettled: () => void = () => undefined;
+  const syncsRead = new Promise<void>((r) => (syncsSettled = r));
+  const holder = reqs.primary.offsetSyncsTopic ? reqs.primary : reqs.secondary.offsetSyncsTopic ? reqs.secondary : undefined;
+  if (holder) {
+    (holder === reqs.primary ? reqs.secondary : reqs.primary).endsAfter = syncsRead;
+    holder.onOffsetSyncsRead = syncsSettled;
+  }
+  // A holder that cannot be read at all never reads its syncs: the other side does not wait for it.
+  const snapshot = (cluster: string, req: SnapshotRequest) => takeSnapshot(conn(cluster), req, now).finally(() => req === holder && syncsSettled());
+  const [primary, secondary] = await Promise.all([snapshot(phase.roles.primary, reqs.primary), snapshot(phase.roles.secondary, reqs.secondary)]);
   const workload = workloadMap(opts.runbook, phase.roles, {
     ...(primary.reachable ? { primary: [...primary.topics.keys()] } : {}),
     ...(secondary.reachable ? { secondary: [...secondary.topics.keys()] } : {}),

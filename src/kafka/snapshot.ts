@@ -50,8 +50,17 @@ export interface SnapshotRequest {
   brokerConfigs?: boolean;
   /** MM2 checkpoints topic to read, when it exists */
   checkpointsTopic?: string;
-  /** MM2 offset-syncs topic to read, when it exists */
+  /** MM2 offset-syncs topic to read, when it exists; this snapshot's end offsets are then read after it */
   offsetSyncsTopic?: string;
+  /**
+   * The end offsets are read only once this settles: the offset syncs read
+   * on the other cluster. A sync names records that existed when it was
+   * written, so ends read after it are at or past them; ends read before
+   * it may not be, and the pair would look truncated.
+   */
+  endsAfter?: Promise<unknown>;
+  /** called once the offset syncs are read (or could not be) */
+  onOffsetSyncsRead?: () => void;
   /** topics whose newest record timestamp is wanted (replicated heartbeats) */
   heartbeatTopics?: readonly string[];
   groupConcurrency?: number;
@@ -138,10 +147,19 @@ export async function takeSnapshot(conn: KafkaConnection, req: SnapshotRequest, 
     leaders,
   };
 
-  const endsTopics = [...new Set([...(req.ends || req.newestRecords ? selected : []), ...heartbeatTopics])];
-  const endsP = endsTopics.length > 0 ? fact(timings, 'ends', () => partitionEndsBatch(conn, leaders, endsTopics)) : undefined;
   const jobs: Promise<unknown>[] = [];
   const put = <K extends keyof ClusterSnapshot>(key: K, p: Promise<ClusterSnapshot[K]>) => jobs.push(p.then((v) => void (snap[key] = v)));
+  let syncsRead: Promise<unknown> | undefined;
+  if (req.offsetSyncsTopic) {
+    const topic = req.offsetSyncsTopic;
+    syncsRead = fact(timings, 'offsetSyncs', () => loadOffsetSyncs(conn, topic, topics.has(topic))).finally(() => req.onOffsetSyncsRead?.());
+    put('offsetSyncs', syncsRead as Promise<ClusterSnapshot['offsetSyncs']>);
+  }
+  const endsTopics = [...new Set([...(req.ends || req.newestRecords ? selected : []), ...heartbeatTopics])];
+  const endsP =
+    endsTopics.length > 0
+      ? Promise.all([syncsRead, req.endsAfter?.catch(() => undefined)]).then(() => fact(timings, 'ends', () => partitionEndsBatch(conn, leaders, endsTopics)))
+      : undefined;
 
   put('apiVersions', fact(timings, 'apiVersions', () => apiVersionsOf(conn, snap.brokers.map((b) => b.nodeId))));
   if (req.configs && selected.length > 0) put('configs', fact(timings, 'configs', () => describeTopicConfigs(conn, selected, req.configNames)));
@@ -156,10 +174,6 @@ export async function takeSnapshot(conn: KafkaConnection, req: SnapshotRequest, 
   if (req.checkpointsTopic) {
     const topic = req.checkpointsTopic;
     put('checkpoints', fact(timings, 'checkpoints', () => loadCheckpoints(conn, topic, topics.has(topic))));
-  }
-  if (req.offsetSyncsTopic) {
-    const topic = req.offsetSyncsTopic;
-    put('offsetSyncs', fact(timings, 'offsetSyncs', () => loadOffsetSyncs(conn, topic, topics.has(topic))));
   }
   if (endsP) {
     jobs.push(
