@@ -122,9 +122,25 @@ export async function ensureStateTopic(conn: KafkaConnection, topic: string): Pr
     );
   } catch (e) {
     // Another failover process created it at the same moment.
-    if (!/TOPIC_ALREADY_EXISTS|already exists/i.test(errorMessage(e))) throw e;
+    if (/TOPIC_ALREADY_EXISTS|already exists/i.test(errorMessage(e))) return true;
+    // Created, but its leader was not in the metadata while kafkajs asked (a broker that has just
+    // come back is slow to load it): wait for the leader here, for a while, rather than fail the action.
+    if (!/UNKNOWN_TOPIC_OR_PARTITION|does not host this topic|LEADER_NOT_AVAILABLE/.test(`${(e as { type?: string }).type ?? ''} ${errorMessage(e)}`)) throw e;
+    await waitForLeader(conn, topic, e);
   }
   return true;
+}
+
+const LEADER_WAIT_MS = 20_000;
+
+async function waitForLeader(conn: KafkaConnection, topic: string, cause: unknown): Promise<void> {
+  const deadline = Date.now() + LEADER_WAIT_MS;
+  while (Date.now() < deadline) {
+    const leader = (await topicMetadata(conn, topic))?.partitionMetadata.find((p) => p.partitionId === PARTITION)?.leader;
+    if (leader !== undefined && leader >= 0) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`${conn.name}: ${topic} was created, but has no leader after ${LEADER_WAIT_MS / 1000} s (${errorMessage(cause)})`);
 }
 
 /**
@@ -236,14 +252,26 @@ export type CasDecision<T> = { write: StateWrite[]; result: T } | { refuse: T };
 const FENCED = /PRODUCER_FENCED|INVALID_PRODUCER_EPOCH|CONCURRENT_TRANSACTIONS|INVALID_TXN_STATE|fenced|epoch/i;
 
 /** The writer lost its epoch to a newer writer (or its transaction was cut short by one): start over. */
-function isFenced(e: unknown): boolean {
+function causedBy(e: unknown, pattern: RegExp): boolean {
   for (let cur: unknown = e, depth = 0; cur !== undefined && cur !== null && depth < 4; depth++) {
-    const type = (cur as { type?: string }).type ?? '';
-    if (FENCED.test(type) || FENCED.test(errorMessage(cur))) return true;
+    const c = cur as { type?: string; name?: string };
+    if (pattern.test(c.type ?? '') || pattern.test(c.name ?? '') || pattern.test(errorMessage(cur))) return true;
     cur = (cur as { cause?: unknown }).cause;
   }
   return false;
 }
+
+const isFenced = (e: unknown) => causedBy(e, FENCED);
+
+/**
+ * The transaction coordinator is not there yet: a cluster's first
+ * transaction creates __transaction_state, and a coordinator that has just
+ * moved loads it. Both pass within seconds; a broker that does not answer
+ * at all fails with a timeout instead, and is not waited for here.
+ */
+const COORDINATOR_MOMENT = /COORDINATOR_NOT_AVAILABLE|NOT_COORDINATOR|COORDINATOR_LOAD_IN_PROGRESS|GroupCoordinatorNotFound|Failed to find group coordinator/;
+/** How long a write waits in all for a coordinator that is not there yet. */
+const COORDINATOR_WAIT_MS = 30_000;
 
 /**
  * Compare-and-set on one cluster's state topic, serialised by Kafka's
@@ -270,6 +298,7 @@ export class StateTopicWriter {
 
   async compareAndSet<T>(decide: (current: StateSnapshot) => CasDecision<T>, attempts = 6): Promise<T> {
     let last: unknown;
+    const coordinatorDeadline = Date.now() + COORDINATOR_WAIT_MS;
     for (let attempt = 0; attempt < attempts; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, 50 + Math.floor(Math.random() * 200 * attempt)));
       // A fresh producer each attempt: a fenced kafkajs producer cannot be reused.
@@ -305,6 +334,12 @@ export class StateTopicWriter {
         return decision.result;
       } catch (e) {
         last = e;
+        if (causedBy(e, COORDINATOR_MOMENT) && Date.now() < coordinatorDeadline) {
+          // Not a contender's fence: the attempt is not counted, only the time.
+          attempt--;
+          await new Promise((r) => setTimeout(r, 1000));
+          continue;
+        }
         if (!isFenced(e)) throw e;
       }
     }
