@@ -19,7 +19,7 @@ import { abortProgram, fenceProgram, programFromRecord, programRecord, runbookPr
 import { isDone, progressOf, type RunProgress } from './progress.js';
 import { liveRecords } from './records.js';
 import { KEY, PairStore, newLineage, type DeclaredDown, type LockHolder, type PairView } from './state.js';
-import { StopCriteria } from './stopCriteria.js';
+import { StopCriteria, type LagMeasure } from './stopCriteria.js';
 import type { ActionHooks, ActionRequest, ActionResult, EngineEvent } from './types.js';
 
 /** Ends the run early with an outcome; caught by runAction, which records it. */
@@ -316,7 +316,7 @@ class ActionRun {
     const measure = lagMeasure(this.req, this.connections, roles);
     const source = this.req.action === 'revert' ? roles.secondary : roles.primary;
     // Lag from a cluster declared down cannot be measured, by declaration: the operator accepted what it did not replicate.
-    const lag = this.isDeclared(source) ? ((async () => undefined) as unknown as typeof measure) : measure;
+    const lag: LagMeasure = this.isDeclared(source) ? async () => undefined : measure;
     return new StopCriteria(this.program.stopWhen, this.startedAt, lag, this.req.signal);
   }
 

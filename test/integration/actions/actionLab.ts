@@ -249,9 +249,15 @@ export async function preparedRunbook(
   await seedWorkload(rb, admin, seed);
   writeRoute(rb, 'east');
   const expected = rb.topics.length * partitions;
-  await eventually('MM2 has synced the group offsets to west', 60_000, async () => {
-    const w = (await fetchGroupOffsets(admin.west, rb.groups)).get(rb.groups[0]!);
-    return w && 'offsets' in w && w.offsets.length === expected ? true : undefined;
+  // Every group, not only the first: a group MM2 syncs later changes west under a test's "before".
+  await eventually('MM2 has synced the offsets of every group to west', 60_000, async () => {
+    const all = await fetchGroupOffsets(admin.west, rb.groups);
+    return rb.groups.every((g) => {
+      const w = all.get(g);
+      return w && 'offsets' in w && w.offsets.length === expected;
+    })
+      ? true
+      : undefined;
   });
   return rb;
 }

@@ -56,9 +56,12 @@ describe('a paused cluster costs a command one request timeout', () => {
 
   beforeAll(async () => {
     admin = { east: connectAs(SECURE_LAB, 'east'), west: connectAs(SECURE_LAB, 'west') };
-    healthyPromote = await preparedRunbook(SECURE_LAB, admin, promoteSteps());
-    rb = await preparedRunbook(SECURE_LAB, admin, promoteSteps());
-    drillRb = await preparedRunbook(SECURE_LAB, admin, promoteSteps(['verify']));
+    // The runbooks name the clusters' ids, as an operator's do: with east paused and the pair's
+    // state reset, nothing else tells which pair west belongs to (pendingFence.test covers that refusal).
+    const clusters = { east: { clusterId: (await describeCluster(admin.east)).clusterId }, west: { clusterId: (await describeCluster(admin.west)).clusterId } };
+    healthyPromote = await preparedRunbook(SECURE_LAB, admin, { ...promoteSteps(), clusters });
+    rb = await preparedRunbook(SECURE_LAB, admin, { ...promoteSteps(), clusters });
+    drillRb = await preparedRunbook(SECURE_LAB, admin, { ...promoteSteps(['verify']), clusters });
   }, 300_000);
 
   afterAll(async () => {
