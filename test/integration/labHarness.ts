@@ -124,7 +124,9 @@ export async function resetPairState(lab: TestLab = TEST_LAB): Promise<void> {
   const { stateTopicName } = await import('../../src/kafka/stateTopic.js');
   const { east, west } = testLabConnections(10_000, lab);
   try {
-    const topic = stateTopicName((await describeCluster(east)).clusterId, (await describeCluster(west)).clusterId);
+    // A broker that has just resumed or restarted answers with leader elections for a moment.
+    const idOf = (c: typeof east) => eventually(`the cluster id of ${c.name}`, 30_000, async () => (await describeCluster(c)).clusterId);
+    const topic = stateTopicName(await idOf(east), await idOf(west));
     for (const conn of [east, west]) {
       const admin = await conn.admin();
       if (!(await admin.listTopics()).includes(topic)) continue;

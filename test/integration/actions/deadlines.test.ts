@@ -41,7 +41,8 @@ async function eastAnswers(): Promise<void> {
   await eventually('east answers again', 60_000, async () => {
     const c = connectAs(SECURE_LAB, 'east');
     try {
-      return (await c.reachability()).ok ? true : undefined;
+      // Answering, and past the leader elections of a broker that has just resumed: metadata of every topic has leaders.
+      return (await c.reachability()).ok && (await describeCluster(c)).clusterId ? true : undefined;
     } finally {
       await c.close();
     }
