@@ -1,6 +1,6 @@
 import type { KafkaConnection } from './connection.js';
-import { byTopic } from './rawProtocol.js';
-import { Writer, protocolError, protocolRequest, requireApi, throwPartitionError } from './wire.js';
+import { byTopic } from './metadata.js';
+import { Writer, protocolError, protocolRequest, requireApi, throwPartitionError } from './protocol.js';
 
 export interface OffsetToCommit {
   topic: string;

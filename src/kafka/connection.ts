@@ -1,13 +1,69 @@
-import kafkajs, { type Admin, type SASLOptions, type Consumer, type Producer, type ProducerConfig } from 'kafkajs';
+import { readFileSync } from 'node:fs';
+import { Admin, Producer, loggers, type BaseOptions, type Broker, type Connection, type ProducerOptions, type SASLOptions } from '@platformatic/kafka';
 import { withTimeout } from './timeout.js';
-import { ClusterUnreachableError, describeKafkaError, isNoAnswer } from './kafkaErrors.js';
+import { ClusterUnreachableError, describeKafkaError, isAuthError, isAuthzError, isNoAnswer, kafkaCodes } from './kafkaErrors.js';
 
-const { Kafka, logLevel } = kafkajs;
-type Kafka = kafkajs.Kafka;
+// The client logs through `debug`; with DEBUG=plt:kafka:* its protocol logger prints request bytes, SASL passwords included.
+for (const logger of Object.values(loggers)) logger.enabled = false;
 
 export interface ClusterAuth {
   sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+  /** true for the system trust store, or PEM text */
   tls?: { ca?: string; cert?: string; key?: string } | boolean;
+}
+
+/** Where and how to reach a cluster, as the client takes it; PEM given as text or as file paths. */
+export interface ClientSettings {
+  bootstrap: string[];
+  clientId: string;
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+  tls?: true | { ca?: string; cert?: string; key?: string; servername?: string; files?: boolean };
+  requestTimeoutMs: number;
+  connectionTimeoutMs: number;
+}
+
+const SASL_MECHANISM = { plain: 'PLAIN', 'scram-sha-256': 'SCRAM-SHA-256', 'scram-sha-512': 'SCRAM-SHA-512' } as const;
+
+/**
+ * The client's options for failover: no retries inside the client (they
+ * nest, metadata under every call, and multiply a paused broker's timeout;
+ * failover's callers decide what to retry, within their deadlines), and
+ * the request timeout as the per-request deadline.
+ */
+export function clientOptions(s: ClientSettings): BaseOptions {
+  const sasl: SASLOptions | undefined = s.sasl ? { mechanism: SASL_MECHANISM[s.sasl.mechanism], username: s.sasl.username, password: s.sasl.password } : undefined;
+  const tls = s.tls;
+  const pem = (v: string | undefined) => (v === undefined ? undefined : tls !== true && tls?.files ? readFileSync(v, 'utf8') : v);
+  return {
+    clientId: s.clientId,
+    bootstrapBrokers: s.bootstrap,
+    connectTimeout: s.connectionTimeoutMs,
+    requestTimeout: s.requestTimeoutMs,
+    // The broker-side timeout of CreateTopics, Produce acks and InitProducerId (the transaction timeout).
+    timeout: s.requestTimeoutMs,
+    retries: 0,
+    retryDelay: 100,
+    ...(sasl ? { sasl } : {}),
+    ...(tls === undefined
+      ? {}
+      : tls === true
+        ? { tls: {} }
+        : {
+            tls: {
+              ...(tls.ca ? { ca: pem(tls.ca) } : {}),
+              ...(tls.cert ? { cert: pem(tls.cert) } : {}),
+              ...(tls.key ? { key: pem(tls.key) } : {}),
+              ...(tls.servername ? { servername: tls.servername } : {}),
+            },
+          }),
+  };
+}
+
+/** `host:port` as the client's Broker. */
+export function parseBroker(hostPort: string): Broker {
+  const i = hostPort.lastIndexOf(':');
+  if (i < 0) return { host: hostPort, port: 9092 };
+  return { host: hostPort.slice(0, i).replace(/^\[(.*)\]$/, '$1'), port: Number(hostPort.slice(i + 1)) };
 }
 
 export interface ConnectionOptions {
@@ -65,67 +121,44 @@ export interface Unreachable {
   elapsedMs: number;
 }
 
-/** Internal cluster handle of kafkajs, used for group-less reads (fetch, list offsets). */
-export interface RawCluster {
-  connect(): Promise<void>;
-  disconnect(): Promise<void>;
-  refreshMetadata(): Promise<void>;
-  addMultipleTargetTopics(topics: string[]): Promise<void>;
-  findTopicPartitionMetadata(topic: string): { partitionId: number; leader: number }[];
-  findBroker(opts: { nodeId: string }): Promise<RawBroker>;
-  fetchTopicsOffset(
-    topics: { topic: string; partitions: { partition: number }[]; fromBeginning?: boolean; fromTimestamp?: number }[],
-  ): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
-}
-
-export interface RawBroker {
-  fetch(args: {
-    replicaId?: number;
-    isolationLevel?: number;
-    maxWaitTime?: number;
-    minBytes?: number;
-    maxBytes?: number;
-    topics: { topic: string; partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[];
-  }): Promise<{
-    responses: {
-      topicName: string;
-      partitions: {
-        partition: number;
-        errorCode: number;
-        highWatermark: string;
-        messages: { offset: string; timestamp: string; key: Buffer | null; value: Buffer | null; headers?: Record<string, Buffer | Buffer[] | undefined> }[];
-      }[];
-    }[];
-  }>;
-}
-
-/** How long close() waits for a client that answers to say goodbye; one that does not answer is not waited for. */
-const CLOSE_GRACE_MS = 1000;
+/** Producer options failover never leaves to the client's defaults. */
+export type ProducerSettings = Omit<ProducerOptions<Buffer, Buffer, Buffer, Buffer>, keyof BaseOptions | 'serializers'> & { timeoutMs?: number };
 
 /**
- * One connection to one cluster: a kafkajs client with an admin opened on
- * demand and reused, and every call bounded by the request timeout.
+ * The client's own request timeout sits a little past ours, so that a call
+ * that gets no answer fails with our deadline (which names the call), and
+ * the client's timer, which destroys the connection, fires only after it.
+ */
+const CLIENT_TIMEOUT_SLACK_MS = 250;
+
+/**
+ * One connection to one cluster: an Admin client of @platformatic/kafka,
+ * made on demand and reused (it holds the connection pool, so failover's
+ * own requests to a given broker share its sockets, authentication and
+ * TLS), and every call bounded by the request timeout.
  *
  * Reachability is decided once per connection (with `reachability: 'once'`,
- * as every runbook connection is): the first call probes the cluster (connect
- * and Metadata, within one request timeout) and remembers the answer. A
- * cluster that did not answer then costs nothing more: every call fails at
- * once with the recorded error. A call that finds the cluster gone later (no
- * answer within its deadline, a refused connection) records that too. Only
- * reprobe() looks again; a caller does so on purpose (a drill that recovered
- * the cluster, a step that checks whether it came back). A command opens its
- * own connections, so one command's verdict never outlives it.
+ * as every runbook connection is): the first call probes the cluster
+ * (ApiVersions and Metadata, within one request timeout) and remembers the
+ * answer. A cluster that did not answer then costs nothing more: every call
+ * fails at once with the recorded error. A call that finds the cluster gone
+ * later (no answer within its deadline, a refused connection) records that
+ * too. Only reprobe() looks again; a caller does so on purpose (a drill
+ * that recovered the cluster, a step that checks whether it came back). A
+ * command opens its own connections, so one command's verdict never
+ * outlives it.
  */
 export class KafkaConnection {
   readonly name: string;
   readonly bootstrap: string[];
   readonly timeoutMs: number;
-  readonly kafka: Kafka;
+  private readonly options: BaseOptions;
   private readonly decideOnce: boolean;
   private adminClient: Admin | undefined;
   private adminConnecting: Promise<Admin> | undefined;
-  private raw: RawCluster | undefined;
-  private readonly closers: (() => Promise<void>)[] = [];
+  private readonly producers = new Set<Producer<Buffer, Buffer, Buffer, Buffer>>();
+  /** broker addresses by node id, from the newest Metadata answer */
+  private brokers = new Map<number, Broker>();
   private verdict: Reachability | undefined;
   private probing: Promise<Reachability> | undefined;
 
@@ -134,27 +167,21 @@ export class KafkaConnection {
     this.bootstrap = opts.bootstrap;
     this.timeoutMs = opts.requestTimeoutMs ?? 10_000;
     this.decideOnce = opts.reachability === 'once';
-    const sasl = opts.auth?.sasl
-      ? ({ mechanism: opts.auth.sasl.mechanism, username: opts.auth.sasl.username, password: opts.auth.sasl.password } as SASLOptions)
-      : undefined;
-    this.kafka = new Kafka({
+    const tls = opts.auth?.tls;
+    this.options = clientOptions({
+      bootstrap: opts.bootstrap,
       clientId: opts.clientId ?? 'failover',
-      brokers: opts.bootstrap,
-      ...(sasl ? { sasl } : {}),
-      ...(opts.auth?.tls ? { ssl: opts.auth.tls === true ? true : opts.auth.tls } : {}),
-      connectionTimeout: opts.connectionTimeoutMs ?? Math.min(3000, this.timeoutMs),
-      requestTimeout: this.timeoutMs,
-      authenticationTimeout: Math.min(5000, this.timeoutMs),
-      // kafkajs retries for minutes by default; our callers decide what to retry.
-      retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 1000 },
-      logLevel: logLevel.NOTHING,
+      ...(opts.auth?.sasl ? { sasl: opts.auth.sasl } : {}),
+      ...(tls ? { tls: tls === true ? true : tls } : {}),
+      requestTimeoutMs: this.timeoutMs + CLIENT_TIMEOUT_SLACK_MS,
+      connectionTimeoutMs: opts.connectionTimeoutMs ?? Math.min(3000, this.timeoutMs),
     });
   }
 
   /**
-   * Whether the cluster answers, probed once (connect, then Metadata, within
-   * one request timeout) and remembered: every later ask gets the same
-   * answer without touching the network, until reprobe().
+   * Whether the cluster answers, probed once (ApiVersions, then Metadata,
+   * within one request timeout) and remembered: every later ask gets the
+   * same answer without touching the network, until reprobe().
    */
   reachability(): Promise<Reachability> {
     if (this.verdict) return Promise.resolve(this.verdict);
@@ -173,7 +200,7 @@ export class KafkaConnection {
   }
 
   /**
-   * Forgets the recorded answer and probes again, with fresh clients (those
+   * Forgets the recorded answer and probes again, with a fresh client (that
    * of a cluster that did not answer may still wait on its sockets). For
    * callers that look again on purpose.
    */
@@ -187,32 +214,27 @@ export class KafkaConnection {
   private async probe(): Promise<Reachability> {
     const checkedAt = Date.now();
     try {
-      const info = await withTimeout(`${this.name}: connect`, this.timeoutMs, (async () => {
+      const md = await withTimeout(`${this.name}: connect`, this.timeoutMs, (async () => {
         const admin = await this.openAdmin();
         // A cluster that has just started answers with passing errors (a leader election, no broker metadata yet)
         // for a moment: it answers, so it is asked again until it says something real or the deadline ends.
         for (;;) {
           try {
-            return await admin.describeCluster();
+            return await admin.metadata({ topics: [], forceUpdate: true });
           } catch (e) {
             if (!passing(e) || Date.now() - checkedAt > this.timeoutMs - 500) throw e;
             await new Promise((r) => setTimeout(r, 250));
           }
         }
       })());
-      return {
-        ok: true,
-        cluster: this.name,
-        clusterId: info.clusterId,
-        brokers: info.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })),
-        checkedAt,
-        elapsedMs: Date.now() - checkedAt,
-      };
+      const brokers = [...md.brokers].map(([nodeId, b]) => ({ nodeId, host: b.host, port: b.port }));
+      this.rememberBrokers(brokers);
+      return { ok: true, cluster: this.name, clusterId: md.id, brokers, checkedAt, elapsedMs: Date.now() - checkedAt };
     } catch (e) {
       const err = describeKafkaError(e, { cluster: this.name, bootstrap: this.bootstrap, what: 'connect' });
-      // Clients half-connected to a cluster that does not answer are not reused.
+      // A client half-connected to a cluster that does not answer is not reused.
       this.dropClients();
-      const reason = isNoAnswer(e) ? 'no-answer' : /authentication failed|not authorized/.test(err.message) ? 'auth' : 'error';
+      const reason = isNoAnswer(e) ? 'no-answer' : isAuthError(e) || isAuthzError(e) ? 'auth' : 'error';
       return { ok: false, cluster: this.name, reason, error: err.message, hint: unreachableHint(this.name, err.hint), checkedAt, elapsedMs: Date.now() - checkedAt };
     }
   }
@@ -244,28 +266,28 @@ export class KafkaConnection {
     }
   }
 
+  /** The shared admin client, once the cluster has answered ApiVersions. */
   async admin(): Promise<Admin> {
     if (this.adminClient) return this.adminClient;
     try {
       return await this.call('connect', () => this.openAdmin());
     } catch (e) {
-      // A connect still pending past its deadline is let go: kafkajs may later count a socket whose
-      // ApiVersions never came back as connected, and that client must not become the shared one.
-      if (!this.adminClient) this.adminConnecting = undefined;
+      // A connect still pending past its deadline is let go, and so is its client: it never becomes the shared one.
+      if (!this.adminClient) this.dropClients();
       throw e;
     }
   }
 
-  /** The shared admin client, connected; the caller bounds the wait. */
+  /** The shared admin client, connected (ApiVersions answered); the caller bounds the wait. */
   private openAdmin(): Promise<Admin> {
     if (this.adminClient) return Promise.resolve(this.adminClient);
     if (this.adminConnecting) return this.adminConnecting;
-    const admin = this.kafka.admin();
-    const connecting: Promise<Admin> = admin.connect().then(
+    const admin = new Admin(this.options);
+    const connecting: Promise<Admin> = admin.listApis().then(
       () => {
         if (this.adminConnecting !== connecting) {
           // Dropped while connecting (a probe that ran out of time): not ours any more.
-          void admin.disconnect().catch(() => undefined);
+          void admin.close().catch(() => undefined);
           throw new Error(`${this.name}: the connection was reset while connecting`);
         }
         this.adminClient = admin;
@@ -273,7 +295,7 @@ export class KafkaConnection {
       },
       (e: unknown) => {
         if (this.adminConnecting === connecting) this.adminConnecting = undefined;
-        void admin.disconnect().catch(() => undefined);
+        void admin.close().catch(() => undefined);
         throw e;
       },
     );
@@ -281,63 +303,83 @@ export class KafkaConnection {
     return connecting;
   }
 
-  /**
-   * kafkajs keeps its cluster object private. Group-less reads (an internal
-   * topic, the newest heartbeat) need it, so we take the one the client
-   * would build for itself, with the same brokers, auth and timeouts.
-   */
-  async rawCluster(): Promise<RawCluster> {
-    if (this.raw) return this.raw;
-    const sym = Object.getOwnPropertySymbols(this.kafka).find((s) => s.description === 'private:Kafka:createCluster');
-    if (!sym) throw new Error('kafkajs internals changed: no cluster factory (pin kafkajs 2.2.x)');
-    const factory = (this.kafka as unknown as Record<symbol, (o: object) => RawCluster>)[sym]!;
-    const cluster = factory({ allowAutoTopicCreation: false, metadataMaxAge: 60_000 });
-    try {
-      await this.call('connect', () => cluster.connect());
-    } catch (e) {
-      void cluster.disconnect().catch(() => undefined);
-      throw e;
-    }
-    this.raw = cluster;
-    return cluster;
+  /** Remembers where each broker listens (from a Metadata answer), so that requests to a leader need no Metadata of their own. */
+  rememberBrokers(brokers: readonly BrokerAddress[]): void {
+    if (brokers.length === 0) return;
+    this.brokers = new Map(brokers.map((b) => [b.nodeId, { host: b.host, port: b.port }]));
   }
 
-  producer(config?: ProducerConfig): Producer {
-    const p = this.kafka.producer({ allowAutoTopicCreation: false, ...config });
-    this.closers.push(() => p.disconnect());
+  /**
+   * The connection to broker `nodeId`, from the admin client's pool (its
+   * authentication and TLS), opened when needed. Its address comes from
+   * the newest Metadata answer failover read.
+   */
+  async broker(nodeId: number): Promise<Connection> {
+    const admin = await this.admin();
+    return this.call(`connect to broker ${nodeId}`, async () => {
+      const known = this.brokers.get(nodeId);
+      if (known) return admin.connections.get(known);
+      const c = (await admin.connectToBrokers([nodeId])).get(nodeId);
+      if (!c) throw new Error(`broker ${nodeId} is not in ${this.name}'s metadata`);
+      return c;
+    });
+  }
+
+  /** A connection to any broker that answers: a bootstrap address, or a broker from the newest metadata. */
+  async anyBroker(): Promise<Connection> {
+    const admin = await this.admin();
+    return this.call('connect', () => admin.connections.getFirstAvailable([...this.bootstrap.map(parseBroker), ...this.brokers.values()]));
+  }
+
+  /**
+   * A producer with failover's settings: no retries for a plain producer;
+   * two for an idempotent or transactional one (the client turns fewer into
+   * retrying forever); Java's InitProducerId ids (-1/-1: a fresh producer
+   * id, or the transactional id's, with a bumped epoch; the client's
+   * default 0/0 is refused with PRODUCER_FENCED once the id belongs to
+   * another producer id). `timeoutMs` is the broker-side timeout, and for a
+   * transactional producer the transaction timeout.
+   */
+  producer(settings: ProducerSettings = {}): Producer<Buffer, Buffer, Buffer, Buffer> {
+    const { timeoutMs, ...rest } = settings;
+    const idempotent = rest.idempotent === true || rest.transactionalId !== undefined;
+    const p = new Producer<Buffer, Buffer, Buffer, Buffer>({
+      ...this.options,
+      autocreateTopics: false,
+      ...(idempotent ? { retries: 2, producerId: -1n, producerEpoch: -1 } : {}),
+      ...(timeoutMs !== undefined ? { timeout: timeoutMs } : {}),
+      ...rest,
+    });
+    this.producers.add(p);
     return p;
   }
 
-  consumer(groupId: string): Consumer {
-    const c = this.kafka.consumer({ groupId, allowAutoTopicCreation: false });
-    this.closers.push(() => c.disconnect());
-    return c;
+  /** Closes a producer made by producer(), without waiting for a cluster that does not answer. */
+  async closeProducer(p: Producer<Buffer, Buffer, Buffer, Buffer>): Promise<void> {
+    this.producers.delete(p);
+    await p.close(true).catch(() => undefined);
   }
 
-  /** Lets go of the admin and raw clients without waiting: a cluster that does not answer would hold a graceful disconnect until its requests time out. */
+  /** Lets go of the admin client at once: its sockets are destroyed, its pending calls fail. */
   private dropClients(): void {
-    const admin = this.adminClient;
-    const raw = this.raw;
+    const admin = this.adminClient ?? undefined;
+    const connecting = this.adminConnecting;
     this.adminClient = undefined;
     this.adminConnecting = undefined;
-    this.raw = undefined;
-    void admin?.disconnect().catch(() => undefined);
-    void raw?.disconnect().catch(() => undefined);
+    this.brokers = new Map();
+    void admin?.close().catch(() => undefined);
+    void connecting?.then((a) => a.close()).catch(() => undefined);
   }
 
   /**
-   * Disconnects every client. A cluster known not to answer is not waited
-   * for (a paused broker never answers a disconnect either: kafkajs waits
-   * for its requests in flight to time out); one that answers gets a short
-   * grace, so that close() never costs more than that.
+   * Closes every client. The client destroys its sockets rather than
+   * waiting for answers, so a cluster that does not answer costs nothing.
    */
   async close(): Promise<void> {
-    const all = [...this.closers.splice(0).map((f) => f()), this.adminClient?.disconnect(), this.raw?.disconnect()].map((p) => Promise.resolve(p).catch(() => undefined));
-    this.adminClient = undefined;
-    this.adminConnecting = undefined;
-    this.raw = undefined;
-    if (this.verdict && !this.verdict.ok) return;
-    await Promise.race([Promise.allSettled(all), new Promise((r) => setTimeout(r, CLOSE_GRACE_MS).unref())]);
+    const all = [...[...this.producers].map((p) => p.close(true)), this.adminClient?.close()].map((p) => Promise.resolve(p).catch(() => undefined));
+    this.producers.clear();
+    this.dropClients();
+    await Promise.allSettled(all);
   }
 }
 
@@ -346,14 +388,10 @@ function unreachableHint(cluster: string, cause: string | undefined): string {
 }
 
 /**
- * An answer that says "a moment": a retriable Kafka protocol error (a
- * leader election right after a start), and kafkajs's null metadata when
- * its brokers have not answered yet. A refused or timed-out connection is
- * not one: a cluster that is down is told at once.
+ * An answer that says "a moment": a retriable Kafka error (a leader
+ * election right after a start, a controller not yet elected). A refused
+ * or timed-out connection is not one: a cluster that is down is told at once.
  */
 function passing(e: unknown): boolean {
-  if (e instanceof TypeError) return true;
-  const err = e as { retriable?: boolean; name?: string; type?: string; message?: string };
-  if (err.retriable === true && err.name === 'KafkaJSProtocolError') return true;
-  return /LEADER_NOT_AVAILABLE|leadership election|NOT_CONTROLLER|COORDINATOR_LOAD_IN_PROGRESS/.test(`${err.type ?? ''} ${err.message ?? ''}`);
+  return kafkaCodes(e).some((c) => ['LEADER_NOT_AVAILABLE', 'NOT_CONTROLLER', 'COORDINATOR_LOAD_IN_PROGRESS', 'COORDINATOR_NOT_AVAILABLE', 'BROKER_NOT_AVAILABLE'].includes(c.apiId));
 }

@@ -3,7 +3,7 @@ import { Socket, connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { Acl } from './acls.js';
 import type { ClusterAuth } from './connection.js';
-import { Reader, Writer } from './wire.js';
+import { Reader, Writer } from './protocol.js';
 
 /**
  * ACLs written straight to a KRaft cluster's controller quorum (KIP-919:

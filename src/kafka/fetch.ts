@@ -1,5 +1,5 @@
-import { byTopic } from './rawProtocol.js';
-import { Writer, protocolRequest, requireApi, throwPartitionError } from './wire.js';
+import { byTopic } from './metadata.js';
+import { Writer, protocolRequest, requireApi, throwPartitionError } from './protocol.js';
 
 /**
  * Fetch v4 (Kafka 0.11 and later, 4.x included), written and read by

@@ -1,7 +1,7 @@
 import type { KafkaConnection } from './connection.js';
 import type { PartitionEnds } from './readTopic.js';
-import { byLeader, byTopic, leaderIndex, rawClusterOf, tpKey, type LeaderIndex } from './rawProtocol.js';
-import { Writer, protocolRequest, requireApi, throwPartitionError } from './wire.js';
+import { byLeader, byTopic, leaderIndex, rawClusterOf, tpKey, type LeaderIndex } from './metadata.js';
+import { Writer, protocolRequest, requireApi, throwPartitionError } from './protocol.js';
 
 /** ListOffsets' special timestamps. */
 export const LATEST_TIMESTAMP = -1;

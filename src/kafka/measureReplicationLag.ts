@@ -4,7 +4,7 @@ import { OFFSET_OUT_OF_RANGE, fetchPartitions } from './fetch.js';
 import { partitionEndsBatch } from './listOffsets.js';
 import { newestSyncOf, type NewestSyncs } from './mm2Translation.js';
 import { offsetSyncTail } from './offsetSyncTail.js';
-import { byLeader, leaderIndex, rawClusterOf, tpKey, type LeaderIndex } from './rawProtocol.js';
+import { byLeader, leaderIndex, rawClusterOf, tpKey, type LeaderIndex } from './metadata.js';
 import {
   failureKind,
   judgePartition,

@@ -1,7 +1,7 @@
 import type { KafkaConnection } from './connection.js';
 import { decodeCheckpoint, decodeOffsetSync, decodeOffsetSyncKey, type Checkpoint, type OffsetSync } from './mm2Records.js';
 import { readTopic, type PartitionEnds, type RawRecord } from './readTopic.js';
-import { tpKey } from './rawProtocol.js';
+import { tpKey } from './metadata.js';
 
 /**
  * Offset translation the way MirrorMaker 2 does it (Kafka 4.3,

@@ -1,7 +1,7 @@
 import type { KafkaConnection } from './connection.js';
 import { fetchGroupOffsets, type CommittedOffset, type GroupOffsetsResult } from './groups.js';
-import { rawClusterOf } from './rawProtocol.js';
-import { Writer, canSend, protocolRequest, type BrokerWithPool } from './wire.js';
+import { rawClusterOf } from './metadata.js';
+import { Writer, canSend, protocolRequest, type BrokerWithPool } from './protocol.js';
 
 /**
  * Committed offsets of many groups in one OffsetFetch per coordinator

@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import { Reader } from './wire.js';
+import { Reader } from './protocol.js';
 
 /**
  * Reads the records of a Fetch answer (record batches, message format v2,

@@ -1,7 +1,7 @@
 import type { KafkaConnection } from './connection.js';
 import { OFFSET_OUT_OF_RANGE, fetchPartitions } from './fetch.js';
 import type { RawRecord } from './readTopic.js';
-import { byLeader, rawClusterOf, tpKey, type LeaderIndex } from './rawProtocol.js';
+import { byLeader, rawClusterOf, tpKey, type LeaderIndex } from './metadata.js';
 import { decodeRecords } from './recordBatch.js';
 
 export interface RecordWanted {

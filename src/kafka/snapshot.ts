@@ -5,7 +5,7 @@ import { describeGroups, type GroupDescription, type GroupOffsetsResult } from '
 import { partitionEndsBatch } from './listOffsets.js';
 import { fetchGroupOffsetsBatched } from './offsetFetchBatch.js';
 import { loadCheckpoints, loadOffsetSyncs, type LoadedCheckpoints, type LoadedOffsetSyncs } from './mm2Translation.js';
-import { leaderIndex, rawClusterOf, tpKey, type ApiVersionRange, type LeaderIndex } from './rawProtocol.js';
+import { leaderIndex, rawClusterOf, tpKey, type ApiVersionRange, type LeaderIndex } from './metadata.js';
 import type { PartitionEnds } from './readTopic.js';
 import { recordsAt } from './recordsAt.js';
 

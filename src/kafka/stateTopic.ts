@@ -1,7 +1,7 @@
 import type { Producer } from 'kafkajs';
 import { errorMessage } from '../errors.js';
 import type { KafkaConnection, RawBroker } from './connection.js';
-import { rawClusterOf, type RawTopicMetadata } from './rawProtocol.js';
+import { rawClusterOf, type RawTopicMetadata } from './metadata.js';
 
 /**
  * The bytes of failover's state topic: one compacted, single-partition topic

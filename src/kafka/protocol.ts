@@ -1,41 +1,68 @@
-import KafkaEncoder from 'kafkajs/src/protocol/encoder.js';
-import { createErrorFromCode } from 'kafkajs/src/protocol/error.js';
-import type { ApiVersionRange } from './rawProtocol.js';
+import { ProtocolError, apiVersionsV3, createAPI, protocolErrorsCodesById, Writer as ClientWriter, type Connection, type Reader as ClientReader } from '@platformatic/kafka';
+import { toolVersion } from '../version.js';
 
 /**
- * The few Kafka requests failover writes and reads itself, sent over
- * kafkajs's own broker connections (so they share its authentication,
- * TLS, timeouts and request queue). Why not kafkajs's encoders: some
- * versions it does not speak (OffsetFetch v8, FindCoordinator v4), and for
- * requests naming thousands of partitions its encoder allocates two
- * 512-byte buffers per partition and its Fetch decoder materialises every
- * record of every batch; at 2,000 partitions per cluster that was a third
- * of `failover check`'s CPU time (bench/check-scale.mjs).
+ * The few Kafka requests failover writes and reads itself, sent through
+ * the client's public protocol layer (`createAPI`) over the connections of
+ * its pool, so they share its authentication, TLS, request timeout and
+ * request queue. Why our own: for requests naming thousands of partitions,
+ * a client that decodes every record of every batch of a Fetch answer
+ * (and keeps fetch sessions, and wants topic ids) costs a large part of
+ * `failover check`'s CPU time (bench/check-scale.mjs); ours decode only
+ * what is asked for (recordBatch.ts).
  *
  * Both classic and "flexible" (compact strings and arrays, tagged fields)
- * encodings are here. kafkajs writes request header v1, so a flexible
- * request body starts with the header's empty tagged fields, as kafkajs's
- * own flexible requests do; its connection hands us the response after the
- * correlation id, where a flexible response header's tagged fields come
- * first.
+ * encodings are here. The client writes the request header (with its
+ * tagged fields for a flexible version) and skips the response header; a
+ * body here is the request's own fields only, and a decoder starts at the
+ * response's first field.
  */
 
-export interface ProtocolRequest<T> {
-  request: { apiKey: number; apiVersion: number; apiName: string; encode: () => Promise<unknown> };
-  response: { decode: (raw: Buffer) => Promise<T>; parse: (data: T) => Promise<T> };
+export interface ApiVersionRange {
+  minVersion: number;
+  maxVersion: number;
 }
 
-/** A kafkajs broker object, as far as sending our own requests goes. */
-export interface BrokerWithPool {
-  /** what the broker answered to ApiVersions when kafkajs connected, by API key */
-  versions?: Record<string, ApiVersionRange>;
-  connectionPool: { send<T>(req: ProtocolRequest<T>): Promise<T> };
+/** One of our own requests: which API, which version, and whether that version is flexible. */
+export interface OwnApi {
+  apiKey: number;
+  apiVersion: number;
+  apiName: string;
+  flexible: boolean;
 }
 
-/** Whether `broker` (a kafkajs broker object) can carry our own requests of `apiKey` at `version`. */
-export function canSend(broker: object, apiKey: number, version: number): broker is BrokerWithPool {
-  const b = broker as Partial<BrokerWithPool>;
-  return typeof b.connectionPool?.send === 'function' && supports(b.versions, apiKey, version);
+/**
+ * Sends `body` as a request of `api` on `conn` and decodes the answer with
+ * `decode`, which reads from the first field after the response header.
+ * Byte fields it returns are views into the answer, not copies.
+ */
+export function sendRequest<T>(conn: Connection, api: OwnApi, body: Buffer, decode: (r: Reader) => T): Promise<T> {
+  const request = createAPI<[Buffer], T>(
+    api.apiKey,
+    api.apiVersion,
+    (b: Buffer) => ClientWriter.create().append(b),
+    (_correlationId: number, _apiKey: number, _apiVersion: number, reader: ClientReader) => decode(new Reader(reader.buffer.slice(reader.position))),
+    api.flexible,
+    api.flexible,
+  );
+  return request.async(conn, body);
+}
+
+const versionsOf = new WeakMap<Connection, Promise<Record<string, ApiVersionRange>>>();
+
+/** What the broker behind `conn` answered to ApiVersions (v3, Kafka 2.4 and later), by API key; asked once per connection. */
+export function brokerApiVersions(conn: Connection): Promise<Record<string, ApiVersionRange>> {
+  let v = versionsOf.get(conn);
+  if (!v) {
+    v = apiVersionsV3.api.async(conn, 'failover', toolVersion.replace(/[^a-zA-Z0-9.-]/g, '-')).then((r) => {
+      const out: Record<string, ApiVersionRange> = {};
+      for (const k of r.apiKeys) out[String(k.apiKey)] = { minVersion: k.minVersion, maxVersion: k.maxVersion };
+      return out;
+    });
+    v.catch(() => versionsOf.delete(conn));
+    versionsOf.set(conn, v);
+  }
+  return v;
 }
 
 export function supports(versions: Record<string, ApiVersionRange> | undefined, apiKey: number, version: number): boolean {
@@ -43,26 +70,32 @@ export function supports(versions: Record<string, ApiVersionRange> | undefined, 
   return v !== undefined && v.minVersion <= version && v.maxVersion >= version;
 }
 
-/** `broker`, when it can carry our own requests of `apiKey` at `version`; else an error naming the broker and the Kafka version needed. */
-export function requireApi(broker: object, nodeId: number, api: { apiKey: number; apiVersion: number; apiName: string }, kafka: string): BrokerWithPool {
-  if (!canSend(broker, api.apiKey, api.apiVersion)) throw new Error(`broker ${nodeId} does not speak ${api.apiName} v${api.apiVersion}; failover needs Kafka ${kafka} or later`);
-  return broker;
+/** Whether the broker behind `conn` takes `api` at its version. */
+export async function canSend(conn: Connection, api: { apiKey: number; apiVersion: number }): Promise<boolean> {
+  return supports(await brokerApiVersions(conn), api.apiKey, api.apiVersion);
 }
 
-/** kafkajs's error for a Kafka error code (its type names the code, e.g. NOT_LEADER_FOR_PARTITION), so callers see the errors they see from kafkajs. */
-export function protocolError(code: number): Error & { type?: string } {
-  return createErrorFromCode(code);
+/** Nothing, when the broker behind `conn` takes `api`; else an error naming the broker and the Kafka version needed. */
+export async function requireApi(conn: Connection, nodeId: number, api: { apiKey: number; apiVersion: number; apiName: string }, kafka: string): Promise<void> {
+  if (!(await canSend(conn, api))) throw new Error(`broker ${nodeId} does not speak ${api.apiName} v${api.apiVersion}; failover needs Kafka ${kafka} or later`);
+}
+
+/** The client's error for a Kafka error code: a ProtocolError whose `apiId` names the code (e.g. NOT_LEADER_OR_FOLLOWER). */
+export function protocolError(code: number, serverMessage: string | null = null): ProtocolError & { apiId: string; apiCode: number } {
+  // A code newer than the client's table is reported as Kafka's UNKNOWN_SERVER_ERROR, with the number kept in the message.
+  const known = protocolErrorsCodesById[code] !== undefined;
+  return new ProtocolError(known ? code : -1, known ? serverMessage : `Kafka error code ${code}${serverMessage ? `: ${serverMessage}` : ''}`) as ProtocolError & { apiId: string; apiCode: number };
 }
 
 /**
- * Fails, as kafkajs does, on the first partition of an answer that carries
- * an error (other than those in `tolerated`), naming the partition.
+ * Fails on the first partition of an answer that carries an error (other
+ * than those in `tolerated`), naming the Kafka error and the partition.
  */
 export function throwPartitionError(answers: readonly { topic: string; partition: number; errorCode: number }[], tolerated: readonly number[] = []): void {
   const failed = answers.find((a) => a.errorCode !== 0 && !tolerated.includes(a.errorCode));
   if (!failed) return;
   const e = protocolError(failed.errorCode);
-  e.message = `${e.message} (${failed.topic}-${failed.partition})`;
+  e.message = `${e.apiId} (${failed.topic}-${failed.partition}): ${e.message}`;
   throw e;
 }
 
@@ -255,37 +288,4 @@ export class Reader {
       this.pos += size;
     }
   }
-}
-
-/**
- * A request kafkajs's connection can send: our body, and our decoder for
- * the answer. `flexible` says whether the response header carries tagged
- * fields (the request body then starts with the request header's).
- */
-export function protocolRequest<T>(
-  api: { apiKey: number; apiVersion: number; apiName: string; flexible: boolean },
-  body: Buffer,
-  decode: (r: Reader) => T,
-): ProtocolRequest<T> {
-  return {
-    request: {
-      apiKey: api.apiKey,
-      apiVersion: api.apiVersion,
-      apiName: api.apiName,
-      // kafkajs's connection takes a request whose encode() returns its own Encoder; the bytes are ours.
-      encode: async () => {
-        const e = new KafkaEncoder();
-        e.writeBuffer(body);
-        return e;
-      },
-    },
-    response: {
-      decode: async (raw: Buffer) => {
-        const r = new Reader(raw);
-        if (api.flexible) r.tags(); // response header v1
-        return decode(r);
-      },
-      parse: async (data: T) => data,
-    },
-  };
 }
