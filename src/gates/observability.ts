@@ -1,4 +1,4 @@
-import { tpKey } from '../kafka/rawProtocol.js';
+import { tpKey } from '../kafka/metadata.js';
 import { replicatedHeartbeatsTopic } from '../kafka/naming.js';
 import type { GateContext } from './context.js';
 import { fail, listSome, pass, plural, skip, warn } from './evidence.js';

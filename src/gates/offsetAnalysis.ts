@@ -1,7 +1,7 @@
 import type { GroupDescription, CommittedOffset } from '../kafka/groups.js';
 import { checkpointOf, estimatedTargetPosition, indexCheckpoints, newestSyncOf, type CheckpointIndex, type SyncIndex } from '../kafka/mm2Translation.js';
 import { failureKind, judgePartition, partitionLag, withTail, type LagUnknown, type PartitionFacts, type PartitionLag as FlowPartitionLag, type Tail } from '../kafka/replicationLag.js';
-import { tpKey } from '../kafka/rawProtocol.js';
+import { tpKey } from '../kafka/metadata.js';
 import type { PartitionEnds } from '../kafka/readTopic.js';
 import type { ClusterSnapshot } from '../kafka/snapshot.js';
 import { reasonText, translateByTimestamp, translateCheckpointed, translateIdentical, type PartitionTranslation } from '../kafka/translateOffsets.js';

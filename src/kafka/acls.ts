@@ -1,10 +1,13 @@
-import kafkajs from 'kafkajs';
+import {
+  AclOperations,
+  AclPermissionTypes,
+  ResourcePatternTypes,
+  ResourceTypes,
+  type Acl as ClientAcl,
+  type AclOperationValue,
+  type ResourceTypeValue,
+} from '@platformatic/kafka';
 import type { KafkaConnection } from './connection.js';
-
-// kafkajs is CommonJS: its enums are reachable only through the default export.
-const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
-type AclResourceTypes = kafkajs.AclResourceTypes;
-type AclOperationTypes = kafkajs.AclOperationTypes;
 
 /** One ACL, in Kafka's own words (as `kafka-acls` prints them). */
 export interface Acl {
@@ -21,24 +24,24 @@ export type AclOperation =
   | 'All' | 'Read' | 'Write' | 'Create' | 'Delete' | 'Alter' | 'Describe'
   | 'ClusterAction' | 'DescribeConfigs' | 'AlterConfigs' | 'IdempotentWrite';
 
-const RESOURCE: Record<Acl['resourceType'], AclResourceTypes> = {
-  Topic: AclResourceTypes.TOPIC,
-  Group: AclResourceTypes.GROUP,
-  Cluster: AclResourceTypes.CLUSTER,
-  TransactionalId: AclResourceTypes.TRANSACTIONAL_ID,
+const RESOURCE: Record<Acl['resourceType'], ResourceTypeValue> = {
+  Topic: ResourceTypes.TOPIC,
+  Group: ResourceTypes.GROUP,
+  Cluster: ResourceTypes.CLUSTER,
+  TransactionalId: ResourceTypes.TRANSACTIONAL_ID,
 };
-const OPERATION: Record<AclOperation, AclOperationTypes> = {
-  All: AclOperationTypes.ALL,
-  Read: AclOperationTypes.READ,
-  Write: AclOperationTypes.WRITE,
-  Create: AclOperationTypes.CREATE,
-  Delete: AclOperationTypes.DELETE,
-  Alter: AclOperationTypes.ALTER,
-  Describe: AclOperationTypes.DESCRIBE,
-  ClusterAction: AclOperationTypes.CLUSTER_ACTION,
-  DescribeConfigs: AclOperationTypes.DESCRIBE_CONFIGS,
-  AlterConfigs: AclOperationTypes.ALTER_CONFIGS,
-  IdempotentWrite: AclOperationTypes.IDEMPOTENT_WRITE,
+const OPERATION: Record<AclOperation, AclOperationValue> = {
+  All: AclOperations.ALL,
+  Read: AclOperations.READ,
+  Write: AclOperations.WRITE,
+  Create: AclOperations.CREATE,
+  Delete: AclOperations.DELETE,
+  Alter: AclOperations.ALTER,
+  Describe: AclOperations.DESCRIBE,
+  ClusterAction: AclOperations.CLUSTER_ACTION,
+  DescribeConfigs: AclOperations.DESCRIBE_CONFIGS,
+  AlterConfigs: AclOperations.ALTER_CONFIGS,
+  IdempotentWrite: AclOperations.IDEMPOTENT_WRITE,
 };
 
 function invert<K extends string, V extends number>(m: Record<K, V>): Map<number, K> {
@@ -51,7 +54,7 @@ export function aclKey(a: Acl): string {
   return `${a.permission} ${a.principal} ${a.operation} ${a.resourceType}:${a.patternType === 'PREFIXED' ? a.resourceName + '*' : a.resourceName} from ${a.host}`;
 }
 
-function toEntry(a: Acl) {
+function toEntry(a: Acl): ClientAcl {
   return {
     resourceType: RESOURCE[a.resourceType],
     resourceName: a.resourceName,
@@ -68,14 +71,19 @@ export async function listAcls(conn: KafkaConnection): Promise<Acl[]> {
   const admin = await conn.admin();
   const res = await conn.call('describe ACLs', () =>
     admin.describeAcls({
-      resourceType: AclResourceTypes.ANY,
-      resourcePatternType: ResourcePatternTypes.ANY,
-      operation: AclOperationTypes.ANY,
-      permissionType: AclPermissionTypes.ANY,
+      filter: {
+        resourceType: ResourceTypes.ANY,
+        resourceName: null,
+        resourcePatternType: ResourcePatternTypes.ANY,
+        principal: null,
+        host: null,
+        operation: AclOperations.ANY,
+        permissionType: AclPermissionTypes.ANY,
+      },
     }),
   );
   const out: Acl[] = [];
-  for (const r of res.resources) {
+  for (const r of res) {
     const resourceType = RESOURCE_NAME.get(r.resourceType);
     if (!resourceType) continue;
     for (const a of r.acls) {
@@ -98,7 +106,7 @@ export async function listAcls(conn: KafkaConnection): Promise<Acl[]> {
 export async function createAcls(conn: KafkaConnection, acls: Acl[]): Promise<void> {
   if (acls.length === 0) return;
   const admin = await conn.admin();
-  await conn.call(`create ${acls.length} ACLs`, () => admin.createAcls({ acl: acls.map(toEntry) }));
+  await conn.call(`create ${acls.length} ACLs`, () => admin.createAcls({ creations: acls.map(toEntry) }));
 }
 
 /** Deletes exactly these ACLs (each filter matches one binding literally). */

@@ -1,7 +1,5 @@
-import kafkajs from 'kafkajs';
+import { ConfigResourceTypes, ConfigSources } from '@platformatic/kafka';
 import type { KafkaConnection } from './connection.js';
-
-const { ConfigResourceTypes } = kafkajs;
 
 export interface ConfigValue {
   value: string | null;
@@ -25,10 +23,10 @@ export async function describeTopicConfigs(conn: KafkaConnection, topics: readon
   const res = await conn.call(`describe configs of ${topics.length} topics`, () =>
     admin.describeConfigs({
       includeSynonyms: false,
-      resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, ...(names ? { configNames: [...names] } : {}) })),
+      resources: topics.map((resourceName) => ({ resourceType: ConfigResourceTypes.TOPIC, resourceName, ...(names ? { configurationKeys: [...names] } : {}) })),
     }),
   );
-  for (const r of res.resources) out.set(r.resourceName, toMap(r.configEntries));
+  for (const r of res) out.set(r.resourceName, toMap(r.configs));
   return out;
 }
 
@@ -36,13 +34,14 @@ export async function describeTopicConfigs(conn: KafkaConnection, topics: readon
 export async function describeBrokerConfigs(conn: KafkaConnection, nodeId: number): Promise<ConfigMap> {
   const admin = await conn.admin();
   const res = await conn.call(`describe configs of broker ${nodeId}`, () =>
-    admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.BROKER, name: String(nodeId) }] }),
+    admin.describeConfigs({ includeSynonyms: false, resources: [{ resourceType: ConfigResourceTypes.BROKER, resourceName: String(nodeId) }] }),
   );
-  return toMap(res.resources[0]?.configEntries ?? []);
+  return toMap(res[0]?.configs ?? []);
 }
 
-function toMap(entries: { configName: string; configValue: string | null; isDefault: boolean; isSensitive: boolean }[]): ConfigMap {
+/** DescribeConfigs v1 and later say where a value comes from instead of whether it is the default; a default is Kafka's own. */
+function toMap(entries: readonly { name: string; value?: string | null; configSource: number; isSensitive: boolean }[]): ConfigMap {
   const out: ConfigMap = {};
-  for (const e of entries) out[e.configName] = { value: e.configValue, isDefault: e.isDefault, sensitive: e.isSensitive };
+  for (const e of entries) out[e.name] = { value: e.value ?? null, isDefault: e.configSource === ConfigSources.DEFAULT_CONFIG, sensitive: e.isSensitive };
   return out;
 }

@@ -1,13 +1,15 @@
+import type { Connection } from '@platformatic/kafka';
 import { byTopic } from './metadata.js';
-import { Writer, protocolRequest, requireApi, throwPartitionError } from './protocol.js';
+import { Writer, requireApi, sendRequest, throwPartitionError } from './protocol.js';
 
 /**
  * Fetch v4 (Kafka 0.11 and later, 4.x included), written and read by
- * wire.ts, without a consumer group. The answer keeps each partition's
+ * protocol.ts, without a consumer group. The answer keeps each partition's
  * records as the bytes the broker sent; recordBatch.ts decodes only the
- * records a caller asks for. kafkajs's fetch decodes every record of every
- * batch it receives, which for the newest record of 2,000 partitions meant
- * decoding the producers' whole last batches.
+ * records a caller asks for. A client's consumer decodes every record of
+ * every batch it receives, which for the newest record of 2,000 partitions
+ * means decoding the producers' whole last batches; the client's own fetch
+ * also wants topic ids and a group.
  */
 
 const FETCH = { apiKey: 1, apiVersion: 4, apiName: 'Fetch', flexible: false };
@@ -25,6 +27,10 @@ export interface FetchedPartition {
   partition: number;
   errorCode: number;
   highWatermark: number;
+  /** the last stable offset: READ_COMMITTED reads stop there */
+  lastStableOffset: number;
+  /** the aborted transactions in the answer's range (READ_COMMITTED only): producer id and first offset */
+  aborted: { producerId: bigint; firstOffset: number }[];
   /** the record batches as sent; the last one may be cut short by the size limits */
   records: Buffer | null;
 }
@@ -40,10 +46,10 @@ export interface FetchOptions {
 /**
  * One Fetch request to one broker for `wanted`. Partition errors are
  * returned, except that any error other than OFFSET_OUT_OF_RANGE fails the
- * request, naming the partition, as kafkajs's fetch does.
+ * request, naming the partition.
  */
-export async function fetchPartitions(broker: object, nodeId: number, wanted: readonly FetchWanted[], opts: FetchOptions): Promise<FetchedPartition[]> {
-  const pool = requireApi(broker, nodeId, FETCH, '0.11');
+export async function fetchPartitions(broker: Connection, nodeId: number, wanted: readonly FetchWanted[], opts: FetchOptions): Promise<FetchedPartition[]> {
+  await requireApi(broker, nodeId, FETCH, '0.11');
   const body = new Writer()
     .int32(-1) // replica id: a client
     .int32(opts.maxWaitMs)
@@ -52,8 +58,7 @@ export async function fetchPartitions(broker: object, nodeId: number, wanted: re
     .int8(opts.isolationLevel ?? 0)
     .array([...byTopic(wanted)], (w, [topic, ps]) => w.string(topic).array(ps, (pw, p) => pw.int32(p.partition).int64(p.offset).int32(p.maxBytes)))
     .done();
-  const answer = await pool.connectionPool.send(
-    protocolRequest(FETCH, body, (r) => {
+  const answer = await sendRequest(broker, FETCH, body, (r) => {
       r.int32(); // throttle
       const out: FetchedPartition[] = [];
       r.array((t) => {
@@ -62,14 +67,13 @@ export async function fetchPartitions(broker: object, nodeId: number, wanted: re
           const partition = p.int32();
           const errorCode = p.int16();
           const highWatermark = p.int64();
-          p.int64(); // last stable offset
-          p.array((a) => a.skip(16)); // aborted transactions: producer id, first offset
-          out.push({ topic, partition, errorCode, highWatermark, records: p.bytes() });
+          const lastStableOffset = p.int64();
+          const aborted = p.array((a) => ({ producerId: a.bigInt64(), firstOffset: a.int64() }));
+          out.push({ topic, partition, errorCode, highWatermark, lastStableOffset, aborted, records: p.bytes() });
         });
       });
       return out;
-    }),
-  );
+    });
   throwPartitionError(answer, [OFFSET_OUT_OF_RANGE]);
   return answer;
 }

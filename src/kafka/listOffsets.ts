@@ -1,7 +1,8 @@
 import type { KafkaConnection } from './connection.js';
 import type { PartitionEnds } from './readTopic.js';
-import { byLeader, byTopic, leaderIndex, rawClusterOf, tpKey, type LeaderIndex } from './metadata.js';
-import { Writer, protocolRequest, requireApi, throwPartitionError } from './protocol.js';
+import type { Connection } from '@platformatic/kafka';
+import { byLeader, byTopic, clusterMetadata, leaderIndex, tpKey, type LeaderIndex } from './metadata.js';
+import { Writer, requireApi, sendRequest, throwPartitionError } from './protocol.js';
 
 /** ListOffsets' special timestamps. */
 export const LATEST_TIMESTAMP = -1;
@@ -28,7 +29,8 @@ const READ_UNCOMMITTED = 0;
 
 /**
  * Answers many ListOffsets queries with one request per partition leader
- * (not one per topic, as `admin.fetchTopicOffsets` does). Kafka refuses a
+ * (the client's `admin.listOffsets` adds a Metadata request to every call,
+ * and fails the call for one partition's error). Kafka refuses a
  * request that names a partition twice, so every query must be for a
  * different partition; callers ask for earliest and latest in two calls.
  */
@@ -45,10 +47,9 @@ export async function listOffsets(conn: KafkaConnection, leaders: LeaderIndex, q
     const first = leaderless[0]!;
     throw new Error(`${conn.name}: no leader known for ${first.topic}-${first.partition}${leaderless.length > 1 ? ` and ${leaderless.length - 1} more partitions` : ''}`);
   }
-  const cluster = await rawClusterOf(conn);
   const answers = await Promise.all(
     [...perBroker.entries()].map(async ([nodeId, qs]) => {
-      const broker = await conn.call(`${what}: broker ${nodeId}`, () => cluster.findBroker({ nodeId: String(nodeId) }));
+      const broker = await conn.broker(nodeId);
       const topics = [...byTopic(qs).entries()];
       return conn.call(`${what} (${qs.length} partitions on broker ${nodeId})`, () => listOffsetsOn(broker, nodeId, topics));
     }),
@@ -60,20 +61,17 @@ const LIST_OFFSETS = { apiKey: 2, apiVersion: 2, apiName: 'ListOffsets', flexibl
 
 /**
  * One ListOffsets request to one broker: v2 (Kafka 0.11 and later, 4.x
- * included), written and read by wire.ts; kafkajs's encoder costs two
- * buffer allocations per partition, which adds up over thousands of
- * partitions. Like kafkajs, a partition error fails the request, naming
- * the partition.
+ * included), written and read by protocol.ts. A partition error fails the
+ * request, naming the partition.
  */
-async function listOffsetsOn(broker: object, nodeId: number, topics: [string, OffsetQuery[]][]): Promise<OffsetAnswer[]> {
-  const pool = requireApi(broker, nodeId, LIST_OFFSETS, '0.11');
+async function listOffsetsOn(broker: Connection, nodeId: number, topics: [string, OffsetQuery[]][]): Promise<OffsetAnswer[]> {
+  await requireApi(broker, nodeId, LIST_OFFSETS, '0.11');
   const body = new Writer()
     .int32(-1) // replica id: a client
     .int8(READ_UNCOMMITTED)
     .array(topics, (w, [topic, ps]) => w.string(topic).array(ps, (pw, p) => pw.int32(p.partition).int64(p.timestamp)))
     .done();
-  const answers = await pool.connectionPool.send(
-    protocolRequest(LIST_OFFSETS, body, (r) => {
+  const answers = await sendRequest(broker, LIST_OFFSETS, body, (r) => {
       r.int32(); // throttle
       const out: (OffsetAnswer & { errorCode: number })[] = [];
       r.array((t) => {
@@ -87,8 +85,7 @@ async function listOffsetsOn(broker: object, nodeId: number, topics: [string, Of
         });
       });
       return out;
-    }),
-  );
+    });
   throwPartitionError(answers);
   return answers.map(({ topic, partition, offset, timestamp }) => ({ topic, partition, offset, timestamp }));
 }
@@ -130,8 +127,7 @@ export async function partitionEndsBatch(
  */
 export async function partitionEndsOf(conn: KafkaConnection, topics: readonly string[]): Promise<Map<string, PartitionEnds[]>> {
   if (topics.length === 0) return new Map();
-  const cluster = await rawClusterOf(conn);
-  const md = await conn.call(`metadata of ${topics.length} topics`, () => cluster.metadata({ topics: [...topics] }));
+  const md = await clusterMetadata(conn, topics);
   return partitionEndsBatch(conn, leaderIndex(md), topics);
 }
 

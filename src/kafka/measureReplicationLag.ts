@@ -4,7 +4,7 @@ import { OFFSET_OUT_OF_RANGE, fetchPartitions } from './fetch.js';
 import { partitionEndsBatch } from './listOffsets.js';
 import { newestSyncOf, type NewestSyncs } from './mm2Translation.js';
 import { offsetSyncTail } from './offsetSyncTail.js';
-import { byLeader, leaderIndex, rawClusterOf, tpKey, type LeaderIndex } from './metadata.js';
+import { byLeader, clusterMetadata, leaderIndex, tpKey, type LeaderIndex } from './metadata.js';
 import {
   failureKind,
   judgePartition,
@@ -46,15 +46,8 @@ interface Metadata {
 
 async function metadataOf(conn: KafkaConnection, topics: readonly string[]): Promise<Metadata> {
   if (topics.length === 0) return { existing: new Set(), leaders: new Map() };
-  const cluster = await rawClusterOf(conn);
-  // Metadata of just these topics is cheap on a large cluster; Kafka answers a missing one with an error, and then every topic is asked for.
-  let md;
-  try {
-    md = await conn.call(`metadata of ${topics.length} topics`, () => cluster.metadata({ topics: [...topics] }));
-  } catch (e) {
-    if (!/UNKNOWN_TOPIC_OR_PARTITION|does not host this topic/.test(`${(e as { type?: string }).type ?? ''} ${(e as Error).message}`)) throw e;
-    md = await conn.call('metadata of all topics', () => cluster.metadata({ topics: [] }));
-  }
+  // Metadata of just these topics is cheap on a large cluster; a missing one is absent from the answer.
+  const md = await clusterMetadata(conn, topics);
   return { existing: new Set(md.topicMetadata.map((t) => t.topic)), leaders: leaderIndex(md) };
 }
 
@@ -97,12 +90,11 @@ export async function readTails(conn: KafkaConnection, leaders: LeaderIndex, wan
   if (wanted.length === 0) return out;
   const { perBroker, leaderless } = byLeader(leaders, wanted);
   for (const w of leaderless) out.set(tpKey(w.topic, w.partition), { kind: 'unknown', reason: `no leader for ${w.topic}-${w.partition} on ${conn.name}` });
-  const cluster = await rawClusterOf(conn);
   await Promise.all(
     [...perBroker.entries()].map(async ([nodeId, items]) => {
       let pending = items.map((w) => ({ ...w, at: w.from }));
       try {
-        const broker = await conn.call(`fetch: broker ${nodeId}`, () => cluster.findBroker({ nodeId: String(nodeId) }));
+        const broker = await conn.broker(nodeId);
         for (let round = 0; round < MAX_ROUNDS && pending.length > 0; round++) {
           const asked = pending;
           const res = await conn.call(`fetch ${asked.length} partitions from broker ${nodeId}`, () =>

@@ -217,6 +217,12 @@ export class Reader {
     this.pos += 8;
     return hi * 4294967296 + lo;
   }
+  /** int64 as a bigint: producer ids */
+  bigInt64(): bigint {
+    const v = this.buf.readBigInt64BE(this.pos);
+    this.pos += 8;
+    return v;
+  }
   skip(n: number): void {
     this.pos += n;
   }

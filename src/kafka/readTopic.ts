@@ -1,5 +1,7 @@
 import type { KafkaConnection } from './connection.js';
 import { OFFSET_OUT_OF_RANGE, fetchPartitions } from './fetch.js';
+import { partitionEndsBatch } from './listOffsets.js';
+import { clusterMetadata, leaderIndex } from './metadata.js';
 import { decodeRecords } from './recordBatch.js';
 
 const FETCH_MAX_BYTES = 4 * 1024 * 1024;
@@ -20,23 +22,11 @@ export interface PartitionEnds {
   latest: number;
 }
 
-/** Earliest and latest offsets of every partition of `topics`, in one round trip per cluster per kind. */
+/** Earliest and latest offsets of every partition of `topics`: one Metadata request, then two ListOffsets per broker. */
 export async function partitionEnds(conn: KafkaConnection, topics: string[]): Promise<Map<string, PartitionEnds[]>> {
-  const out = new Map<string, PartitionEnds[]>();
-  if (topics.length === 0) return out;
-  const admin = await conn.admin();
-  await Promise.all(
-    topics.map(async (topic) => {
-      const offs = await conn.call(`offsets of ${topic}`, () => admin.fetchTopicOffsets(topic));
-      out.set(
-        topic,
-        offs
-          .map((o) => ({ partition: o.partition, earliest: Number(o.low), latest: Number(o.high) }))
-          .sort((a, b) => a.partition - b.partition),
-      );
-    }),
-  );
-  return out;
+  if (topics.length === 0) return new Map();
+  const md = await clusterMetadata(conn, topics);
+  return partitionEndsBatch(conn, leaderIndex(md), topics);
 }
 
 /**
@@ -50,14 +40,9 @@ export async function readTopic(
   topic: string,
   opts: { from?: (p: PartitionEnds) => number; maxRecords?: number; partitions?: number[] } = {},
 ): Promise<RawRecord[]> {
-  const cluster = await conn.rawCluster();
-  await conn.call(`metadata of ${topic}`, async () => {
-    await cluster.addMultipleTargetTopics([topic]);
-    await cluster.refreshMetadata();
-  });
-  const ends = (await partitionEnds(conn, [topic])).get(topic) ?? [];
-  const meta = cluster.findTopicPartitionMetadata(topic);
-  const leaderOf = new Map(meta.map((m) => [m.partitionId, m.leader]));
+  const leaders = leaderIndex(await clusterMetadata(conn, [topic]));
+  const ends = (await partitionEndsBatch(conn, leaders, [topic])).get(topic) ?? [];
+  const leaderOf = leaders.get(topic) ?? new Map<number, number>();
   const maxRecords = opts.maxRecords ?? Number.POSITIVE_INFINITY;
   const records: RawRecord[] = [];
   const wanted = ends.filter((e) => !opts.partitions || opts.partitions.includes(e.partition));
@@ -66,7 +51,7 @@ export async function readTopic(
       let next = Math.max(e.earliest, opts.from ? opts.from(e) : e.earliest);
       const leader = leaderOf.get(e.partition);
       if (leader === undefined) return;
-      const broker = await conn.call(`leader of ${topic}-${e.partition}`, () => cluster.findBroker({ nodeId: String(leader) }));
+      const broker = await conn.broker(leader);
       let got = 0;
       while (next < e.latest && got < maxRecords) {
         const from = next;

@@ -1,7 +1,7 @@
 import type { KafkaConnection } from './connection.js';
 import { OFFSET_OUT_OF_RANGE, fetchPartitions } from './fetch.js';
 import type { RawRecord } from './readTopic.js';
-import { byLeader, rawClusterOf, tpKey, type LeaderIndex } from './metadata.js';
+import { byLeader, tpKey, type LeaderIndex } from './metadata.js';
 import { decodeRecords } from './recordBatch.js';
 
 export interface RecordWanted {
@@ -25,11 +25,10 @@ const MAX_ROUNDS = 4;
 export async function recordsAt(conn: KafkaConnection, leaders: LeaderIndex, wanted: readonly RecordWanted[]): Promise<Map<string, RawRecord>> {
   const out = new Map<string, RawRecord>();
   if (wanted.length === 0) return out;
-  const cluster = await rawClusterOf(conn);
   const { perBroker } = byLeader(leaders, wanted.filter((w) => w.offset >= 0));
   await Promise.all(
     [...perBroker.entries()].map(async ([nodeId, items]) => {
-      const broker = await conn.call(`fetch: broker ${nodeId}`, () => cluster.findBroker({ nodeId: String(nodeId) }));
+      const broker = await conn.broker(nodeId);
       let pending = items;
       for (let round = 0; round < MAX_ROUNDS && pending.length > 0; round++) {
         const res = await conn.call(`fetch ${pending.length} partitions from broker ${nodeId}`, () =>

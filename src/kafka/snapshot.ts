@@ -5,7 +5,8 @@ import { describeGroups, type GroupDescription, type GroupOffsetsResult } from '
 import { partitionEndsBatch } from './listOffsets.js';
 import { fetchGroupOffsetsBatched } from './offsetFetchBatch.js';
 import { loadCheckpoints, loadOffsetSyncs, type LoadedCheckpoints, type LoadedOffsetSyncs } from './mm2Translation.js';
-import { leaderIndex, rawClusterOf, tpKey, type ApiVersionRange, type LeaderIndex } from './metadata.js';
+import { clusterMetadata, leaderIndex, tpKey, type LeaderIndex } from './metadata.js';
+import { brokerApiVersions, type ApiVersionRange } from './protocol.js';
 import type { PartitionEnds } from './readTopic.js';
 import { recordsAt } from './recordsAt.js';
 
@@ -120,8 +121,7 @@ export async function takeSnapshot(conn: KafkaConnection, req: SnapshotRequest, 
   const t0 = Date.now();
   let md;
   try {
-    const cluster = await rawClusterOf(conn);
-    md = await conn.call('metadata of all topics', () => cluster.metadata({ topics: [] }));
+    md = await clusterMetadata(conn, null);
   } catch (e) {
     return { ...unreachableSnapshot(conn, (e as Error).message, takenAt), timings: { metadata: Date.now() - t0 } };
   }
@@ -237,16 +237,17 @@ function spread<T>(xs: readonly T[], n: number): T[] {
 }
 
 /**
- * The API version ranges all brokers support: kafkajs asked each broker
- * (ApiVersions) when it connected. A range a client can use cluster-wide is
- * the intersection.
+ * The API version ranges all brokers support (ApiVersions of each, asked
+ * once per connection). A range a client can use cluster-wide is the
+ * intersection.
  */
 async function apiVersionsOf(conn: KafkaConnection, nodeIds: number[]): Promise<Record<string, ApiVersionRange>> {
-  const cluster = await rawClusterOf(conn);
-  const per = await Promise.all(nodeIds.map((id) => conn.call(`api versions of broker ${id}`, () => cluster.findBroker({ nodeId: String(id) }))));
+  const per = await Promise.all(nodeIds.map(async (id) => {
+    const broker = await conn.broker(id);
+    return conn.call(`api versions of broker ${id}`, () => brokerApiVersions(broker));
+  }));
   const out: Record<string, ApiVersionRange> = {};
-  per.forEach((broker, i) => {
-    const versions = broker.versions ?? {};
+  per.forEach((versions, i) => {
     if (i === 0) {
       for (const [k, v] of Object.entries(versions)) out[k] = { minVersion: v.minVersion, maxVersion: v.maxVersion };
       return;

@@ -1,7 +1,11 @@
-import type { Producer } from 'kafkajs';
 import { errorMessage } from '../errors.js';
-import type { KafkaConnection, RawBroker } from './connection.js';
-import { rawClusterOf, type RawTopicMetadata } from './metadata.js';
+import { waitForLeaders } from './clusterInfo.js';
+import type { KafkaConnection } from './connection.js';
+import { OFFSET_OUT_OF_RANGE, fetchPartitions } from './fetch.js';
+import { hasKafkaError } from './kafkaErrors.js';
+import { EARLIEST_TIMESTAMP, listOffsets } from './listOffsets.js';
+import { clusterMetadata, leaderIndex, type RawTopicMetadata } from './metadata.js';
+import { committedRecords } from './recordBatch.js';
 
 /**
  * The bytes of failover's state topic: one compacted, single-partition topic
@@ -72,32 +76,10 @@ const READ_COMMITTED = 1;
 const PARTITION = 0;
 const MAX_BYTES = 4 * 1024 * 1024;
 
-interface CommittedFetchPartition {
-  partition: number;
-  errorCode: number;
-  highWatermark: string;
-  lastStableOffset?: string;
-  abortedTransactions?: { producerId: string; firstOffset: string }[];
-  messages: {
-    offset: string;
-    timestamp: string;
-    key: Buffer | null;
-    value: Buffer | null;
-    isControlRecord?: boolean;
-    batchContext?: { producerId: string; inTransaction: boolean; isControlBatch?: boolean };
-  }[];
-}
-
 /** Metadata of the one topic (a cluster with thousands of partitions answers that in milliseconds), or undefined when it does not exist. */
 async function topicMetadata(conn: KafkaConnection, topic: string): Promise<RawTopicMetadata | undefined> {
-  const cluster = await rawClusterOf(conn);
-  try {
-    const md = await conn.call(`metadata of ${topic}`, () => cluster.metadata({ topics: [topic] }));
-    return md.topicMetadata.find((t) => t.topic === topic);
-  } catch (e) {
-    if (/UNKNOWN_TOPIC_OR_PARTITION|does not host this topic/.test(`${(e as { type?: string }).type ?? ''} ${errorMessage(e)}`)) return undefined;
-    throw e;
-  }
+  const md = await clusterMetadata(conn, [topic]);
+  return md.topicMetadata.find((t) => t.topic === topic);
 }
 
 export async function stateTopicExists(conn: KafkaConnection, topic: string): Promise<boolean> {
@@ -115,33 +97,19 @@ export async function ensureStateTopic(conn: KafkaConnection, topic: string): Pr
   const admin = await conn.admin();
   try {
     await conn.call(`create ${topic}`, () =>
-      admin.createTopics({
-        waitForLeaders: true,
-        topics: [{ topic, numPartitions: 1, replicationFactor: -1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
-      }),
+      admin.createTopics({ topics: [{ topic, partitions: 1, replicas: -1 }], configs: [{ name: 'cleanup.policy', value: 'compact' }] }),
     );
   } catch (e) {
     // Another failover process created it at the same moment.
-    if (/TOPIC_ALREADY_EXISTS|already exists/i.test(errorMessage(e))) return true;
-    // Created, but its leader was not in the metadata while kafkajs asked (a broker that has just
-    // come back is slow to load it): wait for the leader here, for a while, rather than fail the action.
-    if (!/UNKNOWN_TOPIC_OR_PARTITION|does not host this topic|LEADER_NOT_AVAILABLE/.test(`${(e as { type?: string }).type ?? ''} ${errorMessage(e)}`)) throw e;
-    await waitForLeader(conn, topic, e);
+    if (!hasKafkaError(e, 'TOPIC_ALREADY_EXISTS')) throw e;
   }
+  // CreateTopics answers before the leader is elected (a broker that has just come back is slow to load it):
+  // wait for the leader here, for a while, rather than fail the action.
+  await waitForLeaders(conn, [topic], LEADER_WAIT_MS);
   return true;
 }
 
 const LEADER_WAIT_MS = 20_000;
-
-async function waitForLeader(conn: KafkaConnection, topic: string, cause: unknown): Promise<void> {
-  const deadline = Date.now() + LEADER_WAIT_MS;
-  while (Date.now() < deadline) {
-    const leader = (await topicMetadata(conn, topic))?.partitionMetadata.find((p) => p.partitionId === PARTITION)?.leader;
-    if (leader !== undefined && leader >= 0) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`${conn.name}: ${topic} was created, but has no leader after ${LEADER_WAIT_MS / 1000} s (${errorMessage(cause)})`);
-}
 
 /**
  * The newest committed value of every key, read without a consumer group.
@@ -152,15 +120,11 @@ async function waitForLeader(conn: KafkaConnection, topic: string, cause: unknow
  */
 export async function readStateTopic(conn: KafkaConnection, topic: string): Promise<StateSnapshot> {
   const out: StateSnapshot = new Map();
-  const cluster = await rawClusterOf(conn);
   const meta = await topicMetadata(conn, topic);
   if (!meta) return out;
   const leader = meta.partitionMetadata.find((p) => p.partitionId === PARTITION)?.leader;
   if (leader === undefined || leader < 0) throw new Error(`${conn.name}: ${topic} has no leader`);
-  await conn.call(`metadata of ${topic}`, async () => {
-    await cluster.addMultipleTargetTopics([topic]);
-  });
-  const broker = (await conn.call(`leader of ${topic}`, () => cluster.findBroker({ nodeId: String(leader) }))) as unknown as RawBroker;
+  const broker = await conn.broker(leader);
   let next = 0;
   let stable: number | undefined;
   // A commit returns before its markers are written; until they are, the
@@ -169,47 +133,39 @@ export async function readStateTopic(conn: KafkaConnection, topic: string): Prom
   // open by a killed writer holds it until the next writer fences it).
   const settleUntil = Date.now() + 2000;
   for (let round = 0; round < 10_000; round++) {
-    const res = await conn.call(`read ${topic}@${next}`, () =>
-      broker.fetch({
-        replicaId: -1,
-        isolationLevel: READ_COMMITTED,
-        maxWaitTime: 0,
+    const from = next;
+    const [part] = await conn.call(`read ${topic}@${from}`, () =>
+      fetchPartitions(broker, leader, [{ topic, partition: PARTITION, offset: from, maxBytes: MAX_BYTES }], {
+        maxWaitMs: 0,
         minBytes: 0,
         maxBytes: MAX_BYTES,
-        topics: [{ topic, partitions: [{ partition: PARTITION, fetchOffset: String(next), maxBytes: MAX_BYTES }] }],
+        isolationLevel: READ_COMMITTED,
       }),
     );
-    const part = res.responses[0]?.partitions[0] as CommittedFetchPartition | undefined;
     if (!part) break;
-    if (part.errorCode === 1 /* OFFSET_OUT_OF_RANGE: compaction or retention moved the start */) {
-      const ends = await conn.call(`offsets of ${topic}`, async () => (await conn.admin()).fetchTopicOffsets(topic));
-      const low = Number(ends.find((e) => e.partition === PARTITION)?.low ?? 0);
-      if (low <= next) break;
-      next = low;
+    if (part.errorCode === OFFSET_OUT_OF_RANGE) {
+      // Compaction or retention moved the start.
+      const [low] = await listOffsets(conn, leaderIndex({ clusterId: '', brokers: [], topicMetadata: [meta] }), [{ topic, partition: PARTITION, timestamp: EARLIEST_TIMESTAMP }], `offsets of ${topic}`);
+      if (!low || low.offset <= next) break;
+      next = low.offset;
       continue;
     }
-    if (part.errorCode !== 0) throw new Error(`${conn.name}: reading ${topic} failed with Kafka error code ${part.errorCode}`);
     if (stable === undefined) {
-      const lso = Number(part.lastStableOffset ?? part.highWatermark);
-      if (lso < Number(part.highWatermark) && Date.now() < settleUntil) {
+      const lso = part.lastStableOffset >= 0 ? part.lastStableOffset : part.highWatermark;
+      if (lso < part.highWatermark && Date.now() < settleUntil) {
         await new Promise((r) => setTimeout(r, 50));
         continue;
       }
       stable = lso;
     }
-    const kept = withoutAborted(part.messages, part.abortedTransactions ?? []);
-    let advanced = false;
-    for (const m of part.messages) {
-      const offset = Number(m.offset);
-      if (offset < next) continue;
-      next = offset + 1;
-      advanced = true;
-    }
-    for (const m of kept) {
-      const offset = Number(m.offset);
-      if (offset >= stable || m.isControlRecord || m.batchContext?.isControlBatch || m.key === null) continue;
+    // Our own read_committed filter: the client's consumer drops only the last of several aborted transactions of one producer in one answer.
+    const read = committedRecords(part.records, `${conn.name}: ${topic}-${PARTITION}`, part.aborted, from);
+    const advanced = read.next > next;
+    next = read.next;
+    for (const m of read.records) {
+      if (m.offset >= stable || m.key === null) continue;
       const key = m.key.toString('utf8');
-      out.set(key, { key, value: m.value === null ? null : parseJson(m.value), offset, timestamp: Number(m.timestamp) });
+      out.set(key, { key, value: m.value === null ? null : parseJson(m.value), offset: m.offset, timestamp: m.timestamp });
     }
     if (!advanced || next >= stable) break;
   }
@@ -224,23 +180,6 @@ function parseJson(b: Buffer): unknown {
   }
 }
 
-/** kafkajs's own rule (consumer/filterAbortedMessages.js): a producer's records from an aborted transaction's first offset to its abort marker. */
-function withoutAborted<M extends CommittedFetchPartition['messages'][number]>(messages: M[], aborted: { producerId: string; firstOffset: string }[]): M[] {
-  if (aborted.length === 0) return messages;
-  const remaining = [...aborted].sort((a, b) => Number(a.firstOffset) - Number(b.firstOffset));
-  const open = new Set<string>();
-  return messages.filter((m) => {
-    while (remaining.length > 0 && Number(m.offset) >= Number(remaining[0]!.firstOffset)) open.add(remaining.shift()!.producerId);
-    const pid = m.batchContext?.producerId ?? '';
-    const isAbortMarker = m.isControlRecord && m.key !== null && m.key.length >= 4 && m.key.readInt16BE(2) === 0;
-    if (isAbortMarker) {
-      open.delete(pid);
-      return false;
-    }
-    return !(open.has(pid) && m.batchContext?.inTransaction);
-  });
-}
-
 export interface StateWrite {
   key: string;
   /** JSON-able; null writes a tombstone */
@@ -249,19 +188,8 @@ export interface StateWrite {
 
 export type CasDecision<T> = { write: StateWrite[]; result: T } | { refuse: T };
 
-const FENCED = /PRODUCER_FENCED|INVALID_PRODUCER_EPOCH|CONCURRENT_TRANSACTIONS|INVALID_TXN_STATE|fenced|epoch/i;
-
 /** The writer lost its epoch to a newer writer (or its transaction was cut short by one): start over. */
-function causedBy(e: unknown, pattern: RegExp): boolean {
-  for (let cur: unknown = e, depth = 0; cur !== undefined && cur !== null && depth < 4; depth++) {
-    const c = cur as { type?: string; name?: string };
-    if (pattern.test(c.type ?? '') || pattern.test(c.name ?? '') || pattern.test(errorMessage(cur))) return true;
-    cur = (cur as { cause?: unknown }).cause;
-  }
-  return false;
-}
-
-const isFenced = (e: unknown) => causedBy(e, FENCED);
+const isFenced = (e: unknown) => hasKafkaError(e, 'PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'INVALID_TXN_STATE', 'CONCURRENT_TRANSACTIONS', 'TRANSACTION_ABORTABLE');
 
 /**
  * The transaction coordinator is not there yet: a cluster's first
@@ -269,7 +197,7 @@ const isFenced = (e: unknown) => causedBy(e, FENCED);
  * moved loads it. Both pass within seconds; a broker that does not answer
  * at all fails with a timeout instead, and is not waited for here.
  */
-const COORDINATOR_MOMENT = /COORDINATOR_NOT_AVAILABLE|NOT_COORDINATOR|COORDINATOR_LOAD_IN_PROGRESS|GroupCoordinatorNotFound|Failed to find group coordinator/;
+const isCoordinatorMoment = (e: unknown) => hasKafkaError(e, 'COORDINATOR_NOT_AVAILABLE', 'NOT_COORDINATOR', 'COORDINATOR_LOAD_IN_PROGRESS');
 /** How long a write waits in all for a coordinator that is not there yet. */
 const COORDINATOR_WAIT_MS = 30_000;
 
@@ -286,9 +214,17 @@ const COORDINATOR_WAIT_MS = 30_000;
  * was committed between our read and our commit: a true compare-and-set,
  * with the broker as the arbiter and no clock involved. A fenced writer
  * simply starts over with a fresh producer and a fresh read.
+ *
+ * On @platformatic/kafka: a fresh producer per attempt (its
+ * beginTransaction() sends InitProducerId only once per producer, and a
+ * producer whose begin failed refuses every later one), created with
+ * producer id -1 and epoch -1 (connection.ts), so that InitProducerId
+ * bumps the id's epoch as Java's does; fencing is recognised by Kafka's
+ * error codes (PRODUCER_FENCED on InitProducerId or EndTxn,
+ * INVALID_PRODUCER_EPOCH on Produce).
  */
 export class StateTopicWriter {
-  private producer: Producer | undefined;
+  private producer: ReturnType<KafkaConnection['producer']> | undefined;
 
   constructor(
     private readonly conn: KafkaConnection,
@@ -301,20 +237,13 @@ export class StateTopicWriter {
     const coordinatorDeadline = Date.now() + COORDINATOR_WAIT_MS;
     for (let attempt = 0; attempt < attempts; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, 50 + Math.floor(Math.random() * 200 * attempt)));
-      // A fresh producer each attempt: a fenced kafkajs producer cannot be reused.
+      // A fresh producer each attempt: InitProducerId (the fencing) is sent once per producer.
       await this.closeProducer();
-      const producer = this.conn.producer({
-        transactionalId: this.transactionalId,
-        idempotent: true,
-        maxInFlightRequests: 1,
-        // An abandoned transaction (a killed writer) holds back READ_COMMITTED readers until it times out or the next writer fences it.
-        transactionTimeout: 30_000,
-        retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
-      });
+      // An abandoned transaction (a killed writer) holds back READ_COMMITTED readers until it times out or the next writer fences it.
+      const producer = this.conn.producer({ transactionalId: this.transactionalId, idempotent: true, timeoutMs: 30_000 });
       this.producer = producer;
       try {
-        await this.conn.call('connect the state writer', () => producer.connect());
-        const txn = await this.conn.call(`begin a transaction on ${this.topic}`, () => producer.transaction());
+        const txn = await this.conn.call(`begin a transaction on ${this.topic}`, () => producer.beginTransaction());
         const current = await readStateTopic(this.conn, this.topic);
         const decision = decide(current);
         if ('refuse' in decision) {
@@ -324,9 +253,14 @@ export class StateTopicWriter {
         if (decision.write.length > 0) {
           await this.conn.call(`write ${this.topic}`, () =>
             txn.send({
-              topic: this.topic,
               acks: -1,
-              messages: decision.write.map((w) => ({ key: w.key, value: w.value === null ? null : JSON.stringify(w.value) })),
+              messages: decision.write.map((w) => ({
+                topic: this.topic,
+                partition: PARTITION,
+                key: Buffer.from(w.key, 'utf8'),
+                // undefined: a null value, the tombstone of a compacted topic
+                value: w.value === null ? undefined : Buffer.from(JSON.stringify(w.value), 'utf8'),
+              })),
             }),
           );
         }
@@ -334,7 +268,7 @@ export class StateTopicWriter {
         return decision.result;
       } catch (e) {
         last = e;
-        if (causedBy(e, COORDINATOR_MOMENT) && Date.now() < coordinatorDeadline) {
+        if (isCoordinatorMoment(e) && Date.now() < coordinatorDeadline) {
           // Not a contender's fence: the attempt is not counted, only the time.
           attempt--;
           await new Promise((r) => setTimeout(r, 1000));
@@ -349,7 +283,7 @@ export class StateTopicWriter {
   private async closeProducer(): Promise<void> {
     const p = this.producer;
     this.producer = undefined;
-    if (p) await Promise.race([p.disconnect().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+    if (p) await this.conn.closeProducer(p);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import type { OffsetToCommit } from '../kafka/commitOffsets.js';
-import { tpKey } from '../kafka/rawProtocol.js';
+import { tpKey } from '../kafka/metadata.js';
 import type { GroupTranslation } from './offsetTranslation.js';
 
 /** One group's commits on the target, as translate-offsets plans them. */

@@ -13,7 +13,7 @@ import {
   type SyncIndex,
 } from '../kafka/mm2Translation.js';
 import { checkpointsTopic, offsetSyncsTopic, type FlowNaming } from '../kafka/naming.js';
-import { leaderIndex, rawClusterOf, tpKey, type LeaderIndex } from '../kafka/rawProtocol.js';
+import { clusterMetadata, leaderIndex, tpKey, type LeaderIndex } from '../kafka/metadata.js';
 import { readTopic, type PartitionEnds, type RawRecord } from '../kafka/readTopic.js';
 import { recordsAt } from '../kafka/recordsAt.js';
 import { translateByTimestamp, translateCheckpointed, translateIdentical, type PartitionTranslation } from '../kafka/translateOffsets.js';
@@ -70,8 +70,7 @@ interface Input {
 }
 
 async function metadataOf(conn: KafkaConnection): Promise<{ topics: Set<string>; leaders: LeaderIndex }> {
-  const cluster = await rawClusterOf(conn);
-  const md = await conn.call('metadata of all topics', () => cluster.metadata({ topics: [] }));
+  const md = await clusterMetadata(conn, null);
   return { topics: new Set(md.topicMetadata.map((t) => t.topic)), leaders: leaderIndex(md) };
 }
 

@@ -1,7 +1,7 @@
 import { commitOffsetsToEmptyGroup, deleteCommittedOffsets, type OffsetToCommit } from '../kafka/commitOffsets.js';
 import { describeGroups, fetchGroupOffsets, mapConcurrent } from '../kafka/groups.js';
 import { partitionEndsOf } from '../kafka/listOffsets.js';
-import { tpKey } from '../kafka/rawProtocol.js';
+import { tpKey } from '../kafka/metadata.js';
 import { stepParams } from '../runbook/steps.js';
 import { errorMessage } from '../errors.js';
 import { translateGroups } from './offsetTranslation.js';
