@@ -1,16 +1,18 @@
 #!/usr/bin/env node
 // Bundles the compiled CLI (dist/) into lib/, the code bin/failover.js runs.
 //
-// Why: start-up. Node 20 has no compile cache for ES modules, so every
-// command paid for resolving, reading and compiling ~150 small files of ours
-// and of zod, yaml and commander before doing anything; `failover validate`
-// spent more time loading than validating. One minified file per lazily
-// loaded command group (code splitting keeps `validate` from loading the
-// Kafka code) roughly halves that; see bench/validate.mjs.
+// Why: start-up. Every command paid for resolving, reading and compiling
+// ~150 small files of ours and of zod, yaml and commander before doing
+// anything; `failover validate` spent more time loading than validating.
+// One minified file per lazily loaded command group (code splitting keeps
+// `validate` from loading the Kafka code) roughly halves that; see
+// bench/validate.mjs.
 //
-// kafkajs is bundled too (its ~200 CommonJS files cost ~90 ms to load on
-// every command that talks to a cluster). src/kafka imports the two kafkajs
-// internals it builds on statically, so the bundle holds one kafkajs.
+// The Kafka client (@platformatic/kafka, ~330 files of ES modules) is
+// bundled too. One of its dependencies, @platformatic/wasm-utils (snappy
+// and lz4), reads its .wasm file relative to its own module; bundled, that
+// path would point into lib/, so it is aliased to the package's own
+// `bundled` entry, which carries the same WebAssembly inline.
 // execa, @clack/prompts and cli-table3 stay external: only commands that
 // then run a process or talk to a terminal load them.
 // lib/ sits beside dist/, so paths computed from import.meta.url (the
@@ -36,6 +38,7 @@ await build({
   keepNames: true,
   sourcemap: 'linked',
   external: ['execa', '@clack/prompts', 'cli-table3'],
+  alias: { '@platformatic/wasm-utils': '@platformatic/wasm-utils/bundled' },
   // Bundled CommonJS (commander, yaml) may call require() for Node built-ins.
   banner: { js: "import { createRequire as __failoverRequire } from 'node:module'; const require = __failoverRequire(import.meta.url);" },
   logLevel: 'warning',

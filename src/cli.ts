@@ -5,7 +5,8 @@ import { toolVersion } from './version.js';
 
 /**
  * The commander program. Commands are lazy-imported so that `validate` does
- * not pay for loading kafkajs, and each command module exports one async
+ * not pay for loading the Kafka client (its option validators are compiled
+ * when it loads), and each command module exports one async
  * function: options in, exit code out.
  */
 export function buildProgram(): Command {

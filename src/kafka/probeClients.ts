@@ -1,10 +1,18 @@
 import { readFileSync } from 'node:fs';
-import kafkajs, { type Consumer, type EachBatchPayload, type IHeaders, type PartitionMetadata, type Producer, type SASLOptions } from 'kafkajs';
-import { errorMessage } from '../errors.js';
-import { KafkaConnection, type ClusterAuth } from './connection.js';
+import {
+  Admin,
+  Consumer,
+  MessagesStreamFallbackModes,
+  MessagesStreamModes,
+  NetworkError,
+  ProduceAcks,
+  Producer,
+  compatibilityPartitioner,
+  type MessagesStream,
+} from '@platformatic/kafka';
+import { clientOptions, KafkaConnection, type ClusterAuth } from './connection.js';
+import { errorTree, isAuthzError, isConnectError, isTimeout } from './kafkaErrors.js';
 import { withTimeout } from './timeout.js';
-
-const { Kafka, logLevel, Partitioners } = kafkajs;
 
 /**
  * The drill probe's Kafka clients: a producer and a group consumer that
@@ -30,34 +38,21 @@ export interface ProbeClientOptions {
   clientId: string;
 }
 
-function ssl(tls: ProbeAuth['tls']): object | undefined {
-  if (tls === undefined) return undefined;
-  if (tls === true) return {};
-  const read = (p: string | undefined) => (p === undefined ? undefined : readFileSync(p, 'utf8'));
+function optionsFor(o: ProbeClientOptions, retries: number) {
   return {
-    ...(tls.ca ? { ca: [read(tls.ca)] } : {}),
-    ...(tls.cert ? { cert: read(tls.cert) } : {}),
-    ...(tls.key ? { key: read(tls.key) } : {}),
-    ...(tls.servername ? { servername: tls.servername } : {}),
+    ...clientOptions({
+      bootstrap: o.bootstrap,
+      clientId: o.clientId,
+      ...(o.auth?.sasl ? { sasl: o.auth.sasl } : {}),
+      ...(o.auth?.tls === undefined ? {} : { tls: o.auth.tls === true ? true : { ...o.auth.tls, files: true } }),
+      requestTimeoutMs: o.requestTimeoutMs,
+      connectionTimeoutMs: o.connectionTimeoutMs,
+    }),
+    retries,
   };
 }
 
-function kafkaFor(o: ProbeClientOptions, retries: number): kafkajs.Kafka {
-  const tls = ssl(o.auth?.tls);
-  return new Kafka({
-    clientId: o.clientId,
-    brokers: o.bootstrap,
-    ...(o.auth?.sasl ? { sasl: { ...o.auth.sasl } as SASLOptions } : {}),
-    ...(tls ? { ssl: tls } : {}),
-    connectionTimeout: o.connectionTimeoutMs,
-    requestTimeout: o.requestTimeoutMs,
-    authenticationTimeout: Math.min(5000, o.requestTimeoutMs),
-    retry: { retries, initialRetryTime: 100, maxRetryTime: 1000 },
-    logLevel: logLevel.NOTHING,
-  });
-}
-
-/** Waits at most `ms` for a client to let go; a paused broker never answers a disconnect. */
+/** Waits at most `ms` for a client to let go. */
 async function letGo(what: Promise<unknown>, ms: number): Promise<void> {
   await Promise.race([what.catch(() => undefined), new Promise((r) => setTimeout(r, ms).unref())]);
 }
@@ -75,48 +70,46 @@ export interface ProbeAck {
 
 export class ProbeProducer {
   private constructor(
-    private readonly producer: Producer,
-    private readonly partitionMetadata: PartitionMetadata[],
-    private readonly partitioner: ReturnType<typeof Partitioners.DefaultPartitioner>,
+    private readonly producer: Producer<Buffer, Buffer, Buffer, Buffer>,
+    private readonly partitions: number,
     readonly topic: string,
     private readonly timeoutMs: number,
     readonly clusterId: string,
   ) {}
 
-  /** Connects and learns the topic's partitions, within the deadline. */
+  /** Learns the topic's partitions and the cluster id, within the deadline; the producer connects on its first send. */
   static async connect(o: ProbeClientOptions, topic: string): Promise<ProbeProducer> {
-    const kafka = kafkaFor(o, 0);
-    const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false });
-    const admin = kafka.admin();
+    const opts = optionsFor(o, 0);
+    const producer = new Producer<Buffer, Buffer, Buffer, Buffer>({ ...opts, idempotent: false, acks: ProduceAcks.ALL, autocreateTopics: false });
+    const admin = new Admin(opts);
     const deadline = o.requestTimeoutMs + o.connectionTimeoutMs;
     try {
-      const [meta, cluster] = await withTimeout(`probe producer: connect to ${o.bootstrap.join(',')}`, deadline, (async () => {
-        await Promise.all([producer.connect(), admin.connect()]);
-        const m = await admin.fetchTopicMetadata({ topics: [topic] });
-        const c = await admin.describeCluster();
-        return [m, c] as const;
-      })());
-      void letGo(admin.disconnect(), 1000);
-      const partitions = meta.topics[0]?.partitions ?? [];
-      if (partitions.length === 0) throw new Error(`topic ${topic} has no partitions`);
-      // kafkajs's default partitioner is Java's (murmur2 of the key): the probe
-      // places keys as a Java or kafkajs application would, and knows where.
-      return new ProbeProducer(producer, partitions as unknown as PartitionMetadata[], Partitioners.DefaultPartitioner(), topic, o.requestTimeoutMs, cluster.clusterId);
+      const md = await withTimeout(`probe producer: connect to ${o.bootstrap.join(',')}`, deadline, admin.metadata({ topics: [topic], forceUpdate: true }));
+      const partitions = md.topics.get(topic)?.partitionsCount ?? 0;
+      if (partitions === 0) throw new Error(`topic ${topic} has no partitions`);
+      return new ProbeProducer(producer, partitions, topic, o.requestTimeoutMs, md.id);
     } catch (e) {
-      void letGo(producer.disconnect(), 1000);
-      void letGo(admin.disconnect(), 1000);
+      void letGo(producer.close(true), 1000);
       throw e;
+    } finally {
+      void letGo(admin.close(), 1000);
     }
   }
 
   /** One produce with acks=all; resolves with each message's partition and offset, in order. */
   async send(messages: ProbeMessage[]): Promise<ProbeAck[]> {
+    // Java's placement (murmur2 of the key, made positive, modulo the partition count): the probe places keys
+    // as a Java application would, and knows where. The client's default partitioner differs for about half the keys.
     const placed = messages.map((m) => {
-      const partition = this.partitioner({ topic: this.topic, partitionMetadata: this.partitionMetadata, message: { key: m.key, value: m.value } });
-      return { ...m, partition, headers: m.headers as IHeaders };
+      const key = Buffer.from(m.key, 'utf8');
+      const partition = compatibilityPartitioner({ topic: this.topic, key }, key) % this.partitions;
+      const headers: Record<string, Buffer> = {};
+      for (const [k, v] of Object.entries(m.headers)) headers[k] = Buffer.from(v, 'utf8');
+      return { topic: this.topic, partition, key, value: Buffer.from(m.value, 'utf8'), headers };
     });
-    const meta = await withTimeout(`probe send to ${this.topic}`, this.timeoutMs, this.producer.send({ topic: this.topic, acks: -1, timeout: this.timeoutMs, messages: placed }));
-    const base = new Map(meta.map((r) => [r.partition, Number(r.baseOffset)]));
+    const result = await withTimeout(`probe send to ${this.topic}`, this.timeoutMs, this.producer.send({ messages: placed }));
+    // One offset per partition: the base offset of that partition's batch.
+    const base = new Map((result.offsets ?? []).map((r) => [r.partition, Number(r.offset)]));
     const next = new Map<number, number>();
     return placed.map((m) => {
       const k = next.get(m.partition) ?? 0;
@@ -126,7 +119,7 @@ export class ProbeProducer {
   }
 
   async close(): Promise<void> {
-    await letGo(this.producer.disconnect(), 1000);
+    await letGo(this.producer.close(true), 1000);
   }
 }
 
@@ -145,25 +138,22 @@ export interface ProbeConsumerStart {
   clusterId: string;
 }
 
-function headerText(h: IHeaders | undefined): Record<string, string> {
+function headerText(h: Map<Buffer, Buffer> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h ?? {})) {
-    const one = Array.isArray(v) ? v[v.length - 1] : v;
-    if (one !== undefined) out[k] = one.toString();
-  }
+  for (const [k, v] of h ?? []) out[k.toString('utf8')] = v.toString('utf8');
   return out;
 }
 
 export class ProbeConsumer {
   private stopped = false;
-  private topics: string[] = [];
+  private stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
 
-  private constructor(private readonly consumer: Consumer) {}
+  private constructor(private readonly consumer: Consumer<Buffer, Buffer, Buffer, Buffer>) {}
 
   /**
    * Joins `group` on the cluster and reads `topics` (those that exist) from
    * the committed offsets, or from the beginning where there are none.
-   * `onError` hears of a crash the client will not recover from by itself.
+   * `onError` hears of a failure the client will not recover from by itself.
    */
   static async start(
     o: ProbeClientOptions,
@@ -172,77 +162,71 @@ export class ProbeConsumer {
     onRecords: (records: ProbeRecord[]) => void,
     onError: (e: unknown) => void,
   ): Promise<{ consumer: ProbeConsumer; start: ProbeConsumerStart }> {
-    const kafka = kafkaFor(o, 2);
-    const admin = kafka.admin();
-    const consumer = kafka.consumer({
+    const opts = optionsFor(o, 2);
+    const admin = new Admin(optionsFor(o, 0));
+    const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
+      ...opts,
       groupId: group,
-      allowAutoTopicCreation: false,
+      autocreateTopics: false,
       // A member on a dead cluster should not hold its partitions for long.
       sessionTimeout: 10_000,
       heartbeatInterval: 1000,
-      maxWaitTimeInMs: 100,
-      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
+      maxWaitTime: 100,
     });
     const probe = new ProbeConsumer(consumer);
+    // An 'error' nobody listens to would end the process.
+    const failed = (e: unknown) => {
+      if (!probe.stopped) onError(e);
+    };
+    consumer.on('error', failed);
     const deadline = 2 * o.requestTimeoutMs + o.connectionTimeoutMs;
     try {
       const start = await withTimeout(`probe consumer: join ${group} on ${o.bootstrap.join(',')}`, deadline, (async (): Promise<ProbeConsumerStart> => {
-        await admin.connect();
         const existing = new Set(await admin.listTopics());
         const present = topics.filter((t) => existing.has(t));
         if (present.length === 0) throw new Error(`none of ${topics.join(', ')} exists`);
         const committed: Record<string, number> = {};
-        for (const t of await admin.fetchOffsets({ groupId: group, topics: present })) {
-          for (const p of t.partitions) if (Number(p.offset) >= 0) committed[`${t.topic}:${p.partition}`] = Number(p.offset);
+        for (const g of await admin.listConsumerGroupOffsets({ groups: [group] })) {
+          for (const t of g.topics) {
+            if (!present.includes(t.name)) continue;
+            for (const p of t.partitions) if (p.committedOffset >= 0n) committed[`${t.name}:${p.partitionIndex}`] = Number(p.committedOffset);
+          }
         }
-        const { clusterId } = await admin.describeCluster();
-        await consumer.connect();
-        await consumer.subscribe({ topics: present, fromBeginning: true });
-        consumer.on(consumer.events.CRASH, (ev) => {
-          if (!probe.stopped && !ev.payload.restart) onError(ev.payload.error);
+        const md = await admin.metadata({ topics: present, forceUpdate: true });
+        const stream = await consumer.consume({ topics: present, mode: MessagesStreamModes.COMMITTED, fallbackMode: MessagesStreamFallbackModes.EARLIEST, autocommit: 500 });
+        probe.stream = stream;
+        stream.on('error', failed);
+        stream.on('data', (m) => {
+          // A stopped consumer must neither deliver nor commit what it fetched.
+          if (probe.stopped) return;
+          onRecords([{ topic: m.topic, partition: m.partition, offset: Number(m.offset), headers: headerText(m.headers) }]);
         });
-        await consumer.run({
-          autoCommitInterval: 500,
-          eachBatch: async ({ batch }: EachBatchPayload) => {
-            // A stopped consumer whose disconnect never finished (its cluster was down) may reconnect
-            // when the cluster returns; it must neither deliver nor commit what it fetches then.
-            if (probe.stopped) throw new Error('probe consumer stopped');
-            onRecords(batch.messages.map((m) => ({ topic: batch.topic, partition: batch.partition, offset: Number(m.offset), headers: headerText(m.headers) })));
-          },
-        });
-        probe.topics = present;
-        return { committed, topics: present, clusterId };
+        return { committed, topics: present, clusterId: md.id };
       })());
-      void letGo(admin.disconnect(), 1000);
       return { consumer: probe, start };
     } catch (e) {
       probe.stopped = true;
-      void letGo(admin.disconnect(), 1000);
-      void letGo(consumer.disconnect(), 1000);
+      void letGo(consumer.close(true), 1000);
       throw e;
+    } finally {
+      void letGo(admin.close(), 1000);
     }
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    try {
-      // Local and immediate: no more fetches, even if the disconnect below never completes.
-      this.consumer.pause(this.topics.map((topic) => ({ topic })));
-    } catch {
-      // not running yet
-    }
-    await letGo(this.consumer.disconnect(), 3000);
+    // Local and immediate: no more deliveries, even if the close below never completes.
+    this.stream?.pause();
+    await letGo(this.consumer.close(true), 3000);
   }
 }
 
 /** A short, stable description of a client error for the probe's log. */
 export function probeErrorKind(e: unknown): 'timeout' | 'connection' | 'fenced' | 'other' {
-  const msg = errorMessage(e);
-  const name = e instanceof Error ? e.name : '';
-  const type = (e as { type?: string }).type ?? '';
-  if (/no answer within|timed out|timeout/i.test(msg + name + type)) return 'timeout';
-  if (/ECONNREFUSED|Connection error|ConnectionError|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET|closed|not connected|disconnected/i.test(msg + name)) return 'connection';
-  if (/AUTHORIZATION|not authorized/i.test(msg + type)) return 'fenced';
+  if (isTimeout(e)) return 'timeout';
+  if (isAuthzError(e)) return 'fenced';
+  if (isConnectError(e)) return 'connection';
+  for (const x of errorTree(e)) if (x instanceof NetworkError) return 'connection';
   return 'other';
 }
 

@@ -84,7 +84,9 @@ export async function requireApi(conn: Connection, nodeId: number, api: { apiKey
 export function protocolError(code: number, serverMessage: string | null = null): ProtocolError & { apiId: string; apiCode: number } {
   // A code newer than the client's table is reported as Kafka's UNKNOWN_SERVER_ERROR, with the number kept in the message.
   const known = protocolErrorsCodesById[code] !== undefined;
-  return new ProtocolError(known ? code : -1, known ? serverMessage : `Kafka error code ${code}${serverMessage ? `: ${serverMessage}` : ''}`) as ProtocolError & { apiId: string; apiCode: number };
+  const e = new ProtocolError(known ? code : -1, known ? serverMessage : `Kafka error code ${code}${serverMessage ? `: ${serverMessage}` : ''}`) as ProtocolError & { apiId: string; apiCode: number };
+  if (!known) e.message = `Kafka error code ${code}, unknown to the client`;
+  return e;
 }
 
 /**

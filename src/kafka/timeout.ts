@@ -2,7 +2,8 @@ import { FailoverError } from '../errors.js';
 
 /**
  * Every cluster call has a deadline: a paused broker accepts the TCP
- * connection and then never answers, and kafkajs would wait for it.
+ * connection and then never answers, a call may take several requests,
+ * and the client has one request timeout per client, no per-call one.
  */
 export async function withTimeout<T>(what: string, ms: number, work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

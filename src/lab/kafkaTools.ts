@@ -9,10 +9,11 @@ import { findJava } from './toolchain.js';
 
 /**
  * Kafka's own command-line tools, run from the lab's classpath (the jars
- * Maven resolved for `lab up`): what an operator runs by hand, and the way
- * to change things kafkajs must not touch on a live cluster (kafkajs's
- * alterConfigs resets every dynamic config it is not given; ConfigCommand
- * uses IncrementalAlterConfigs).
+ * Maven resolved for `lab up`): what an operator runs by hand, so that a
+ * lab command shows the command an operator would type on a real cluster.
+ * failover itself changes configs through the client's
+ * IncrementalAlterConfigs, never through the non-incremental AlterConfigs,
+ * which resets every dynamic config it is not given.
  */
 export const KAFKA_TOOLS = {
   topics: 'org.apache.kafka.tools.TopicCommand',

@@ -5,7 +5,7 @@ import { ensureTopics } from '../../../src/kafka/clusterInfo.js';
 import type { KafkaConnection } from '../../../src/kafka/connection.js';
 import { partitionEndsOf } from '../../../src/kafka/listOffsets.js';
 import { loadOffsetSyncs } from '../../../src/kafka/mm2Translation.js';
-import { tpKey } from '../../../src/kafka/rawProtocol.js';
+import { tpKey } from '../../../src/kafka/metadata.js';
 import { TEST_LAB, cli, eventually, resetPairState, unique, type CliResult } from '../labHarness.js';
 import { evidence, labUp, FAULT_TIMEOUT_MS } from '../gates/checkHarness.js';
 import type { CheckResult } from '../../../src/gates/scorecard.js';

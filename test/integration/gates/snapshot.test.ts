@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchGroupOffsets } from '../../../src/kafka/groups.js';
 import { partitionEndsOf } from '../../../src/kafka/listOffsets.js';
 import { fetchGroupOffsetsBatched } from '../../../src/kafka/offsetFetchBatch.js';
-import { rawClusterOf } from '../../../src/kafka/rawProtocol.js';
+import { rawClusterOf } from '../../../src/kafka/metadata.js';
 import { partitionEnds } from '../../../src/kafka/readTopic.js';
 import { takeSnapshot } from '../../../src/kafka/snapshot.js';
-import type { BrokerWithPool, ProtocolRequest } from '../../../src/kafka/wire.js';
+import type { BrokerWithPool, ProtocolRequest } from '../../../src/kafka/protocol.js';
 import { testLabConnections, unique } from '../labHarness.js';
 import { commitOnEast, seedTopics } from './checkHarness.js';
 

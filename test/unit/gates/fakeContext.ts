@@ -1,4 +1,4 @@
-import { tpKey } from '../../../src/kafka/rawProtocol.js';
+import { tpKey } from '../../../src/kafka/metadata.js';
 import type { ClusterSnapshot } from '../../../src/kafka/snapshot.js';
 import type { CheckpointRecord, Sync } from '../../../src/kafka/mm2Translation.js';
 import type { GateContext } from '../../../src/gates/context.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { offsetsGate } from '../../../src/gates/offsets.js';
-import { tpKey } from '../../../src/kafka/rawProtocol.js';
+import { tpKey } from '../../../src/kafka/metadata.js';
 import type { Evidence } from '../../../src/gates/types.js';
 import type { ClusterSnapshot } from '../../../src/kafka/snapshot.js';
 import { NOW, checkpoints, contextOf, fakeProbes, offsetSyncs, runbookOf, snapshot, unreachable } from './fakeContext.js';

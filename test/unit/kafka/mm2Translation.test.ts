@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KafkaConnection } from '../../../src/kafka/connection.js';
 import { encodeCheckpoint, encodeOffsetSync } from '../../../src/kafka/mm2Records.js';
-import { tpKey } from '../../../src/kafka/rawProtocol.js';
+import { tpKey } from '../../../src/kafka/metadata.js';
 import {
   checkpointOf,
   checkpointRecord,

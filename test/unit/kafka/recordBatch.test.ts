@@ -1,17 +1,14 @@
-import { createRequire } from 'node:module';
+import { createRecordsBatch, type CompressionAlgorithmValue } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
-import { decodeRecords } from '../../../src/kafka/recordBatch.js';
+import { committedRecords, decodeRecords } from '../../../src/kafka/recordBatch.js';
 
 /*
- * Batches are built by kafkajs's producer-side encoder (a separate
- * implementation of Kafka's format v2, the one our producers use against
- * the lab), so a decoder that only agrees with itself fails here.
+ * Batches are built by the Kafka client's producer-side encoder (a separate
+ * implementation of Kafka's format v2, the one its producers use), so a
+ * decoder that only agrees with itself fails here. The encoder always
+ * writes base offset 0, as a producer does; the broker assigns offsets by
+ * rewriting that field, which the CRC does not cover, and so do we.
  */
-const require = createRequire(import.meta.url);
-const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0') as { RecordBatch: (opts: object) => Promise<{ buffer: Buffer }> };
-const Record = require('kafkajs/src/protocol/recordBatch/record/v0') as (opts: object) => unknown;
-const { Types: Compression } = require('kafkajs/src/protocol/message/compression') as { Types: { None: number; GZIP: number; Snappy: number } };
-const Long = require('kafkajs/src/utils/long') as { fromValue(v: number): unknown };
 
 interface Rec {
   key: string | null;
@@ -19,25 +16,39 @@ interface Rec {
   headers?: Record<string, string>;
 }
 
-async function batch(firstOffset: number, firstTimestamp: number, recs: Rec[], opts: { compression?: number; timestampStep?: number } = {}): Promise<Buffer> {
+interface BatchOptions {
+  compression?: CompressionAlgorithmValue;
+  timestampStep?: number;
+  /** a transactional batch of this producer */
+  producerId?: bigint;
+}
+
+async function batch(firstOffset: number, firstTimestamp: number, recs: Rec[], opts: BatchOptions = {}): Promise<Buffer> {
   const step = opts.timestampStep ?? 10;
-  const encoded = await RecordBatch({
-    compression: opts.compression ?? Compression.None,
-    firstOffset: Long.fromValue(firstOffset),
-    firstTimestamp,
-    maxTimestamp: firstTimestamp + step * (recs.length - 1),
-    lastOffsetDelta: recs.length - 1,
-    records: recs.map((r, i) =>
-      Record({
-        offsetDelta: i,
-        timestampDelta: i * step,
-        key: r.key === null ? null : Buffer.from(r.key),
-        value: r.value === null ? null : Buffer.from(r.value),
-        headers: Object.fromEntries(Object.entries(r.headers ?? {}).map(([k, v]) => [k, Buffer.from(v)])),
-      }),
-    ),
-  });
-  return encoded.buffer;
+  const encoded = createRecordsBatch(
+    recs.map((r, i) => ({
+      topic: 't',
+      timestamp: BigInt(firstTimestamp + i * step),
+      ...(r.key === null ? {} : { key: Buffer.from(r.key) }),
+      // a null value is written as length -1, a tombstone
+      value: (r.value === null ? undefined : Buffer.from(r.value)) as Buffer,
+      headers: new Map(Object.entries(r.headers ?? {}).map(([k, v]) => [Buffer.from(k), Buffer.from(v)])),
+    })),
+    { compression: opts.compression ?? 'none', ...(opts.producerId !== undefined ? { producerId: opts.producerId, producerEpoch: 0, transactionalId: 'tx' } : {}) },
+  );
+  const b = Buffer.from(encoded.buffer);
+  b.writeBigInt64BE(BigInt(firstOffset), 0);
+  return b;
+}
+
+/** A transaction marker of `producerId` at `offset`: ABORT (type 0) or COMMIT (type 1). */
+async function marker(offset: number, producerId: bigint, type: 0 | 1): Promise<Buffer> {
+  const key = Buffer.alloc(4);
+  key.writeInt16BE(0, 0);
+  key.writeInt16BE(type, 2);
+  const b = Buffer.from(createRecordsBatch([{ topic: 't', key, value: Buffer.from([0, 0, 0, 0, 0, 0]), timestamp: 1n }], { producerId, producerEpoch: 0, transactionalId: 'tx' }).buffer);
+  b.writeBigInt64BE(BigInt(offset), 0);
+  return withAttributeBits(b, 0x20);
 }
 
 // attributes sit after baseOffset (8), length (4), leader epoch (4), magic (1), crc (4)
@@ -88,12 +99,26 @@ describe('decodeRecords (message format v2)', () => {
     expect(decodeRecords(bytes, 'x', { from: 5 })).toEqual([]);
   });
 
-  it('reads gzip batches', async () => {
-    const bytes = await batch(7, 5000, [{ key: 'g', value: 'zipped'.repeat(50) }, { key: 'h', value: 'again' }], { compression: Compression.GZIP });
+  it.each(['gzip', 'snappy', 'lz4', 'zstd'] as const)('reads %s batches', async (compression) => {
+    const bytes = await batch(7, 5000, [{ key: 'g', value: 'zipped'.repeat(50) }, { key: 'h', value: 'again' }], { compression });
+    expect(bytes.readInt16BE(ATTRIBUTES_AT) & 0x07).toBe({ gzip: 1, snappy: 2, lz4: 3, zstd: 4 }[compression]);
     expect(plain(decodeRecords(bytes, 'x')).map((r) => [r.offset, r.key, r.value?.length])).toEqual([
       [7, 'g', 300],
       [8, 'h', 5],
     ]);
+  });
+
+  it("reads snappy in Java's xerial framing (magic header, then length-prefixed chunks)", async () => {
+    const raw = await batch(3, 1000, [{ key: 'x', value: 'framed'.repeat(20) }], { compression: 'snappy' });
+    // Re-frame the raw snappy payload as Java's SnappyOutputStream writes it: the 16-byte header, then [length][chunk].
+    const PAYLOAD_AT = 61;
+    const chunk = raw.subarray(PAYLOAD_AT);
+    const header = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00, 0, 0, 0, 1, 0, 0, 0, 1]);
+    const len = Buffer.alloc(4);
+    len.writeInt32BE(chunk.length);
+    const framed = Buffer.concat([raw.subarray(0, PAYLOAD_AT), header, len, chunk]);
+    framed.writeInt32BE(framed.length - 12, 8);
+    expect(plain(decodeRecords(framed, 'x')).map((r) => [r.offset, r.key, r.value])).toEqual([[3, 'x', 'framed'.repeat(20)]]);
   });
 
   it('gives every record of a LogAppendTime batch the batch timestamp', async () => {
@@ -115,11 +140,59 @@ describe('decodeRecords (message format v2)', () => {
     expect(decodeRecords(null, 'x')).toEqual([]);
   });
 
-  it('refuses codecs and formats it cannot read, naming the partition and offset', async () => {
-    const snappy = withAttributeBits(await batch(40, 1000, [{ key: 'a', value: '1' }]), 0x02);
-    expect(() => decodeRecords(snappy, 'west: orders-3')).toThrow(/west: orders-3: the batch at offset 40 is compressed with snappy/);
+  it('refuses what it cannot read, naming the partition and offset: an unknown codec, bytes that do not decompress, an old format', async () => {
+    const unknown = withAttributeBits(await batch(40, 1000, [{ key: 'a', value: '1' }]), 0x07);
+    expect(() => decodeRecords(unknown, 'west: orders-3')).toThrow(/west: orders-3: the batch at offset 40 is compressed with codec 7/);
+    const notSnappy = withAttributeBits(await batch(40, 1000, [{ key: 'a', value: '1' }]), 0x02);
+    expect(() => decodeRecords(notSnappy, 'west: orders-3')).toThrow(/west: orders-3: the batch at offset 40 \(snappy\) cannot be decompressed/);
     const v1 = Buffer.from(await batch(40, 1000, [{ key: 'a', value: '1' }]));
     v1.writeInt8(1, 16);
     expect(() => decodeRecords(v1, 'west: orders-3')).toThrow(/west: orders-3: records in message format v1 at offset 40/);
+  });
+});
+
+describe('committedRecords (READ_COMMITTED)', () => {
+  const P = 7n;
+  const Q = 8n;
+
+  it('drops every aborted transaction of one producer in one answer, not only the last', async () => {
+    const bytes = Buffer.concat([
+      await batch(0, 1000, [{ key: 'a', value: 'aborted-1' }], { producerId: P }),
+      await marker(1, P, 0),
+      await batch(2, 1000, [{ key: 'a', value: 'committed' }], { producerId: P }),
+      await marker(3, P, 1),
+      await batch(4, 1000, [{ key: 'a', value: 'aborted-2' }], { producerId: P }),
+      await marker(5, P, 0),
+    ]);
+    const aborted = [
+      { producerId: P, firstOffset: 0 },
+      { producerId: P, firstOffset: 4 },
+    ];
+    const got = committedRecords(bytes, 'x', aborted, 0);
+    expect(plain(got.records).map((r) => [r.offset, r.value])).toEqual([[2, 'committed']]);
+    expect(got.next).toBe(6);
+  });
+
+  it("keeps other producers' records, and non-transactional ones, inside an aborted range", async () => {
+    const bytes = Buffer.concat([
+      await batch(0, 1000, [{ key: 'a', value: 'p-aborted' }], { producerId: P }),
+      await batch(1, 1000, [{ key: 'b', value: 'q-committed' }], { producerId: Q }),
+      await batch(2, 1000, [{ key: 'c', value: 'plain' }]),
+      await marker(3, P, 0),
+      await marker(4, Q, 1),
+    ]);
+    const got = committedRecords(bytes, 'x', [{ producerId: P, firstOffset: 0 }], 0);
+    expect(plain(got.records).map((r) => r.value)).toEqual(['q-committed', 'plain']);
+  });
+
+  it('starts at `from` and still counts an abort that began before it', async () => {
+    const bytes = Buffer.concat([
+      await batch(0, 1000, [{ key: 'a', value: 'a0' }, { key: 'a', value: 'a1' }], { producerId: P }),
+      await batch(2, 1000, [{ key: 'a', value: 'a2' }], { producerId: P }),
+      await marker(3, P, 0),
+      await batch(4, 1000, [{ key: 'z', value: 'after' }]),
+    ]);
+    expect(plain(committedRecords(bytes, 'x', [{ producerId: P, firstOffset: 0 }], 1).records).map((r) => r.value)).toEqual(['after']);
+    expect(plain(committedRecords(bytes, 'x', [], 1).records).map((r) => r.value)).toEqual(['a1', 'a2', 'after']);
   });
 });

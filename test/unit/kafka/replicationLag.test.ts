@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { Writer, createRecord, crc32c } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import {
   TAIL_SCAN_MAX,
@@ -21,29 +21,37 @@ import {
 import { ClusterTimeoutError } from '../../../src/kafka/timeout.js';
 
 /*
- * Batches are built by kafkajs's producer-side encoder, as in
- * recordBatch.test.ts, so that the header reading is checked against an
- * implementation of format v2 other than ours.
+ * Records are built by the Kafka client's producer-side encoder
+ * (createRecord), so that the reading is checked against an implementation
+ * of format v2 other than ours. The batch header is put together here,
+ * because the client's batch encoder numbers records 0, 1, 2, ... and a
+ * compacted batch has gaps.
  */
-const require = createRequire(import.meta.url);
-const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0') as { RecordBatch: (opts: object) => Promise<{ buffer: Buffer }> };
-const Record = require('kafkajs/src/protocol/recordBatch/record/v0') as (opts: object) => unknown;
-const Long = require('kafkajs/src/utils/long') as { fromValue(v: number): unknown };
 
 /**
  * A batch of records at `firstOffset + deltas[i]`, timestamps `firstTimestamp + 10 * i`; `lastOffsetDelta`
  * beyond the last record is what compaction leaves when it removed a batch's last records.
  */
-async function batch(firstOffset: number, firstTimestamp: number, deltas: number[], lastOffsetDelta = deltas[deltas.length - 1]): Promise<Buffer> {
-  const encoded = await RecordBatch({
-    compression: 0,
-    firstOffset: Long.fromValue(firstOffset),
-    firstTimestamp,
-    maxTimestamp: firstTimestamp + 10 * (deltas.length - 1),
-    lastOffsetDelta,
-    records: deltas.map((d, i) => Record({ offsetDelta: d, timestampDelta: 10 * i, key: Buffer.from(`k${d}`), value: Buffer.from(`v${d}`), headers: {} })),
-  });
-  return encoded.buffer;
+async function batch(firstOffset: number, firstTimestamp: number, deltas: number[], lastOffsetDelta = deltas[deltas.length - 1]!): Promise<Buffer> {
+  const first = BigInt(firstTimestamp);
+  const body = Writer.create()
+    .appendInt16(0) // attributes
+    .appendInt32(lastOffsetDelta)
+    .appendInt64(first)
+    .appendInt64(first + BigInt(10 * (deltas.length - 1)))
+    .appendInt64(-1n) // producer id
+    .appendInt16(-1) // producer epoch
+    .appendInt32(-1) // base sequence
+    .appendInt32(deltas.length);
+  deltas.forEach((d, i) => body.appendFrom(createRecord({ topic: 't', key: Buffer.from(`k${d}`), value: Buffer.from(`v${d}`), timestamp: first + BigInt(10 * i) }, d, first)));
+  const crc = crc32c(body.dynamicBuffer);
+  const head = Buffer.alloc(8 + 4 + 4 + 1 + 4);
+  head.writeBigInt64BE(BigInt(firstOffset), 0);
+  head.writeInt32BE(4 + 1 + 4 + body.length, 8);
+  head.writeInt32BE(0, 12); // partition leader epoch
+  head.writeInt8(2, 16); // magic
+  head.writeUInt32BE(crc >>> 0, 17);
+  return Buffer.concat([head, body.buffer]);
 }
 const records = (firstOffset: number, firstTimestamp: number, count: number) => batch(firstOffset, firstTimestamp, Array.from({ length: count }, (_, i) => i));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Reader, Writer, canSend, protocolError, supports } from '../../../src/kafka/wire.js';
+import { Reader, Writer, protocolError, supports, throwPartitionError } from '../../../src/kafka/protocol.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -71,14 +71,29 @@ describe('protocol helpers', () => {
     expect(supports(versions, 1, 4)).toBe(true);
     expect(supports(versions, 1, 3)).toBe(false);
     expect(supports(versions, 9, 8)).toBe(false);
-    const send = async () => undefined;
-    expect(canSend({ versions, connectionPool: { send } }, 2, 2)).toBe(true);
-    expect(canSend({ versions }, 2, 2)).toBe(false);
+    expect(supports(undefined, 1, 4)).toBe(false);
   });
 
-  it('turns a Kafka error code into the error kafkajs would raise, its type naming the code', () => {
+  it("turns a Kafka error code into the client's ProtocolError, its apiId naming the code", () => {
     const e = protocolError(6);
-    expect(e.type).toBe('NOT_LEADER_FOR_PARTITION');
-    expect(protocolError(29).type).toBe('TOPIC_AUTHORIZATION_FAILED');
+    expect(e.apiId).toBe('NOT_LEADER_OR_FOLLOWER');
+    expect(e.apiCode).toBe(6);
+    expect(protocolError(29).apiId).toBe('TOPIC_AUTHORIZATION_FAILED');
+  });
+
+  it('keeps a code newer than the client knows, as UNKNOWN_SERVER_ERROR with the number in the message', () => {
+    const e = protocolError(9999);
+    expect(e.apiId).toBe('UNKNOWN_SERVER_ERROR');
+    expect(e.message).toContain('Kafka error code 9999');
+  });
+
+  it('fails on the first partition error that is not tolerated, naming the partition and the error', () => {
+    const answers = [
+      { topic: 'orders', partition: 0, errorCode: 0 },
+      { topic: 'orders', partition: 1, errorCode: 1 },
+      { topic: 'orders', partition: 2, errorCode: 6 },
+    ];
+    expect(() => throwPartitionError(answers, [1])).toThrow(/^NOT_LEADER_OR_FOLLOWER \(orders-2\)/);
+    expect(() => throwPartitionError(answers.slice(0, 2), [1])).not.toThrow();
   });
 });
