@@ -2,6 +2,7 @@ import { ExitCode, FailoverError, errorMessage } from '../errors.js';
 import type { Phase, RolesInForce } from '../gates/types.js';
 import type { Acl } from '../kafka/acls.js';
 import type { KafkaConnection } from '../kafka/connection.js';
+import { ClusterUnreachableError, isAuthError, isAuthzError } from '../kafka/kafkaErrors.js';
 import { StateTopicWriter, ensureStateTopic, readStateTopic, type StateSnapshot, type StateWrite } from '../kafka/stateTopic.js';
 import type { Runbook } from '../runbook/schema.js';
 import type { RouteRecord } from '../steps/types.js';
@@ -361,7 +362,8 @@ export class PairStore {
         results.push({ cluster, result });
         if (opts.stopOnRefusal?.(result)) break;
       } catch (e) {
-        if (e instanceof FailoverError && /not authorized|authentication failed/.test(e.message)) throw e;
+        // Refused credentials or a missing ACL are the operator's to fix, on either cluster: never read as "unreachable".
+        if (isAuthError(e) || isAuthzError(e) || (e instanceof ClusterUnreachableError && e.reason === 'auth')) throw e;
         unreachable.push({ cluster, error: errorMessage(e) });
       }
     }

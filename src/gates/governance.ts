@@ -70,7 +70,7 @@ function aclParity(ctx: GateContext): Evidence {
   if (!P.reachable) return primaryUnreachable(ctx, check, 'ACLs');
   const pa = P.acls;
   const sa = S.acls;
-  const noAuthorizer = (f: typeof pa) => f !== undefined && !f.ok && /SECURITY_DISABLED|Security features are disabled/i.test(f.error);
+  const noAuthorizer = (f: typeof pa) => f !== undefined && !f.ok && (f.kafkaErrors ?? []).includes('SECURITY_DISABLED');
   if (noAuthorizer(pa) && noAuthorizer(sa)) return skip(check, `neither ${P.name} nor ${S.name} has an authorizer: no ACLs to compare`);
   if (!pa?.ok) return fail(check, `ACLs on ${P.name} could not be read: ${pa?.error ?? 'not read'}`, { hint: 'the principal failover uses needs Describe on the cluster to list ACLs' });
   if (!sa?.ok) {

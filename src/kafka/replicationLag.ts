@@ -1,9 +1,8 @@
-import { errorMessage } from '../errors.js';
 import { syncedPosition, type NewestSync } from './mm2Translation.js';
 import { offsetSyncsTopic, type FlowNaming } from './naming.js';
 import type { PartitionEnds } from './readTopic.js';
 import { decodeRecords } from './recordBatch.js';
-import { ClusterTimeoutError } from './timeout.js';
+import { ClusterUnreachableError, isNoAnswer } from './kafkaErrors.js';
 
 /**
  * Replication lag per partition, measured through the link's own offset
@@ -301,7 +300,6 @@ export function describeUnknown(unknown: readonly UnknownLag[], max = 2, total =
 
 /** Which kind of unknown a failed read of a cluster is: a cluster that does not answer, or another error. */
 export function failureKind(e: unknown, side: 'source' | 'target'): LagUnknownKind {
-  const msg = errorMessage(e);
-  if (e instanceof ClusterTimeoutError || /cannot connect|no answer within|timed out/.test(msg)) return side === 'source' ? 'source-unreachable' : 'target-unreachable';
-  return 'read-error';
+  const unreachable = isNoAnswer(e) || (e instanceof ClusterUnreachableError && e.reason === 'no-answer');
+  return unreachable ? (side === 'source' ? 'source-unreachable' : 'target-unreachable') : 'read-error';
 }

@@ -2,6 +2,7 @@ import { listAcls, type Acl } from './acls.js';
 import { describeBrokerConfigs, describeTopicConfigs, type ConfigMap } from './configs.js';
 import type { KafkaConnection } from './connection.js';
 import { describeGroups, type GroupDescription, type GroupOffsetsResult } from './groups.js';
+import { kafkaCodes } from './kafkaErrors.js';
 import { partitionEndsBatch } from './listOffsets.js';
 import { fetchGroupOffsetsBatched } from './offsetFetchBatch.js';
 import { loadCheckpoints, loadOffsetSyncs, type LoadedCheckpoints, type LoadedOffsetSyncs } from './mm2Translation.js';
@@ -22,7 +23,7 @@ import { recordsAt } from './recordsAt.js';
  * Each part is a `Fact`: a part that fails (no authorizer, say) carries its
  * error and leaves the others standing.
  */
-export type Fact<T> = { ok: true; value: T } | { ok: false; error: string };
+export type Fact<T> = { ok: true; value: T } | { ok: false; error: string; kafkaErrors?: string[] };
 
 export interface TopicInfo {
   partitions: number[];
@@ -105,7 +106,9 @@ async function fact<T>(timings: Record<string, number>, name: string, fn: () => 
   try {
     return { ok: true, value: await fn() };
   } catch (e) {
-    return { ok: false, error: (e as Error).message };
+    // Kafka's names of the errors (SECURITY_DISABLED, ...), for the gates that tell one answer from another.
+    const codes = [...new Set(kafkaCodes(e).map((c) => c.apiId))];
+    return { ok: false, error: (e as Error).message, ...(codes.length > 0 ? { kafkaErrors: codes } : {}) };
   } finally {
     timings[name] = Date.now() - t0;
   }

@@ -1,6 +1,7 @@
 import { aclKey, listAcls, type Acl } from '../kafka/acls.js';
 import type { KafkaConnection } from '../kafka/connection.js';
 import { errorMessage } from '../errors.js';
+import { isSecurityDisabled } from '../kafka/kafkaErrors.js';
 
 /** The DENY WRITE binding that fences one producer principal off one topic. */
 export function fenceAcl(principal: string, topic: string): Acl {
@@ -19,7 +20,6 @@ export async function readAcls(conn: KafkaConnection): Promise<AclRead> {
     const acls = await listAcls(conn);
     return { ok: true, acls, keys: new Set(acls.map(aclKey)) };
   } catch (e) {
-    const msg = errorMessage(e);
-    return { ok: false, error: msg, noAuthorizer: /SECURITY_DISABLED|security.*disabled|no authorizer/i.test(msg) };
+    return { ok: false, error: errorMessage(e), noAuthorizer: isSecurityDisabled(e) };
   }
 }

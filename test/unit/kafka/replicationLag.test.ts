@@ -1,4 +1,4 @@
-import { Writer, createRecord, crc32c } from '@platformatic/kafka';
+import { MultipleErrors, NetworkError, ProtocolError, TimeoutError, Writer, createRecord, crc32c } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import {
   TAIL_SCAN_MAX,
@@ -18,6 +18,7 @@ import {
   type PartitionLag,
   type UnknownLag,
 } from '../../../src/kafka/replicationLag.js';
+import { ClusterUnreachableError, describeKafkaError } from '../../../src/kafka/kafkaErrors.js';
 import { ClusterTimeoutError } from '../../../src/kafka/timeout.js';
 
 /*
@@ -337,11 +338,20 @@ describe('describeUnknown, failureKind, lagMapping', () => {
   it('tells a cluster that does not answer from another error, by side', () => {
     expect(failureKind(new ClusterTimeoutError('east: metadata', 5000), 'source')).toBe('source-unreachable');
     expect(failureKind(new ClusterTimeoutError('west: metadata', 5000), 'target')).toBe('target-unreachable');
-    expect(failureKind(new Error('east (127.0.0.1:1): metadata: cannot connect (ECONNREFUSED)'), 'source')).toBe('source-unreachable');
-    expect(failureKind(new Error('request timed out'), 'target')).toBe('target-unreachable');
-    expect(failureKind(new Error('east: list offsets: no answer within 5 s'), 'source')).toBe('source-unreachable');
-    expect(failureKind(new Error('not authorized'), 'source')).toBe('read-error');
+    // The client's errors, as a call wraps them: told apart by what they are, not by their words.
+    const where = { cluster: 'east', bootstrap: ['127.0.0.1:1'], what: 'metadata' };
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+    const notConnected = new MultipleErrors('Listing topics failed.', [new NetworkError('Connection to 127.0.0.1:1 failed.', { cause: refused })]);
+    expect(failureKind(describeKafkaError(notConnected, where), 'source')).toBe('source-unreachable');
+    expect(failureKind(describeKafkaError(new MultipleErrors('Listing offsets failed.', [new TimeoutError('Request timed out')]), where), 'target')).toBe('target-unreachable');
+    const denied = new MultipleErrors('Listing offsets failed.', [new ProtocolError('TOPIC_AUTHORIZATION_FAILED')]);
+    expect(failureKind(describeKafkaError(denied, where), 'source')).toBe('read-error');
+    // Words alone decide nothing.
+    expect(failureKind(new Error('east (127.0.0.1:1): metadata: cannot connect (ECONNREFUSED)'), 'source')).toBe('read-error');
     expect(failureKind('authentication failed', 'target')).toBe('read-error');
+    const recorded = new ClusterUnreachableError('east', 'list offsets', { error: 'east: connect: no answer within 5 s', hint: 'h', reason: 'no-answer' });
+    expect(failureKind(recorded, 'source')).toBe('source-unreachable');
+    expect(failureKind(new ClusterUnreachableError('east', 'list offsets', { error: 'refused', hint: 'h', reason: 'auth' }), 'source')).toBe('read-error');
   });
 
   it('MM2 flows read the offset-syncs topic where MM2 writes it; offset-preserving links need none', () => {
