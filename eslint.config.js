@@ -1,6 +1,12 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const KAFKA_CLIENT = { name: '@platformatic/kafka', message: 'Reach Kafka through src/kafka/.' };
+const DEEP_IMPORT = {
+  group: ['@platformatic/kafka/*', '@platformatic/wasm-utils/*', 'kafkajs', 'kafkajs/*'],
+  message: "Import a package's root only: its internal paths are not its API.",
+};
+
 export default tseslint.config(
   { ignores: ['dist/', 'lib/', 'node_modules/', '.lab/', 'coverage/', 'schema/', 'transcripts/'] },
   js.configs.recommended,
@@ -24,10 +30,18 @@ export default tseslint.config(
     rules: { 'no-restricted-properties': 'off' },
   },
   {
+    // A package is used through what it exports: a deep import reaches its internals, which any release may change.
+    files: ['src/**', 'test/**', 'bench/**', 'scripts/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [DEEP_IMPORT] }],
+    },
+  },
+  {
     // The dependency rule of DESIGN.md: gates and steps return data; they never render.
     files: ['src/gates/**', 'src/steps/**', 'src/engine/**', 'src/kafka/**', 'src/runbook/**', 'src/transcript/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
+        DEEP_IMPORT,
         { group: ['**/commands/**', '**/ui/**'], message: 'Return data; let the command render it.' },
       ] }],
     },
@@ -37,7 +51,8 @@ export default tseslint.config(
     files: ['src/**'],
     ignores: ['src/kafka/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'kafkajs', message: 'Reach Kafka through src/kafka/.' }], patterns: [
+      'no-restricted-imports': ['error', { paths: [KAFKA_CLIENT], patterns: [
+        DEEP_IMPORT,
         { group: ['**/commands/**', '**/ui/**'], message: 'Return data; let the command render it.' },
       ] }],
     },
@@ -45,7 +60,7 @@ export default tseslint.config(
   {
     files: ['src/commands/**', 'src/cli.ts', 'src/ui/**', 'src/lab/**', 'src/drill/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'kafkajs', message: 'Reach Kafka through src/kafka/.' }] }],
+      'no-restricted-imports': ['error', { paths: [KAFKA_CLIENT], patterns: [DEEP_IMPORT] }],
     },
   },
 );

@@ -7,7 +7,10 @@ import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 const dist = (p) => join(root, 'dist', p);
-const { mapConcurrent } = await import(dist('kafka/groups.js'));
+const { fetchGroupOffsets, mapConcurrent } = await import(dist('kafka/groups.js'));
+const { commitOffsetsToEmptyGroup } = await import(dist('kafka/commitOffsets.js'));
+const { partitionEndsOf } = await import(dist('kafka/listOffsets.js'));
+const { clusterMetadata } = await import(dist('kafka/metadata.js'));
 const { labConnections } = await import(dist('lab/lab.js'));
 const { readLabSecrets } = await import(dist('lab/secrets.js'));
 const { labPaths } = await import(dist('lab/labConfig.js'));
@@ -90,36 +93,37 @@ export async function buildEstate({ east, west, onCreated }) {
   const missing = topics.filter((t) => !existing.has(t));
   if (missing.length) {
     log(`creating ${missing.length} topics x ${PARTITIONS} partitions on east`);
-    // Without waiting for leaders per batch: kafkajs would poll metadata with the connection's one retry.
+    // 100 at a time, then one wait for every leader: a CreateTopics answer comes before the leaders are elected.
     for (let i = 0; i < missing.length; i += 100) {
-      await eastAdmin.createTopics({ waitForLeaders: false, topics: missing.slice(i, i + 100).map((topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor: 1 })) });
+      await eastAdmin.createTopics({ topics: missing.slice(i, i + 100).map((topic) => ({ topic, partitions: PARTITIONS, replicas: 1 })) });
     }
     await until('east lists every topic with leaders', 300_000, async () => {
-      const md = await eastAdmin.fetchTopicMetadata({ topics: [] });
-      return md.topics.filter((t) => t.name.startsWith('bench-t-') && t.partitions.every((p) => p.leader >= 0)).length === TOPICS;
+      const md = await clusterMetadata(east, null);
+      return md.topicMetadata.filter((t) => t.topic.startsWith('bench-t-') && t.partitionMetadata.every((p) => p.leader >= 0)).length === TOPICS;
     });
     await onCreated?.(topics);
   }
-  const empty = [];
-  await mapConcurrent(topics, 16, async (t) => {
-    const offs = await eastAdmin.fetchTopicOffsets(t);
-    if (offs.some((o) => Number(o.high) < RECORDS_PER_PARTITION)) empty.push(t);
-  });
+  const endsOf = async (conn, names) => {
+    const out = new Map();
+    for (let i = 0; i < names.length; i += 100) for (const [t, ps] of await partitionEndsOf(conn, names.slice(i, i + 100))) out.set(t, ps);
+    return out;
+  };
+  const empty = [...(await endsOf(east, topics))].filter(([, ps]) => ps.length < PARTITIONS || ps.some((p) => p.latest < RECORDS_PER_PARTITION)).map(([t]) => t);
   if (empty.length) {
     log(`writing ${RECORDS_PER_PARTITION} records per partition to ${empty.length} topics`);
-    // A busy lab moves leaders around while 2000 partitions start: let kafkajs retry.
-    const producer = east.kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 10 } });
-    await producer.connect();
+    // A busy lab moves leaders around while 2000 partitions start: let the client retry.
+    const producer = east.producer({ idempotent: false, retries: 10 });
     for (let i = 0; i < empty.length; i += 50) {
-      await producer.sendBatch({
+      await producer.send({
         acks: -1,
-        topicMessages: empty.slice(i, i + 50).map((topic) => ({
-          topic,
-          messages: Array.from({ length: PARTITIONS * RECORDS_PER_PARTITION }, (_, j) => ({ key: `k${j}`, value: `${topic} event ${j}`, partition: j % PARTITIONS })),
-        })),
+        messages: empty
+          .slice(i, i + 50)
+          .flatMap((topic) =>
+            Array.from({ length: PARTITIONS * RECORDS_PER_PARTITION }, (_, j) => ({ topic, key: Buffer.from(`k${j}`), value: Buffer.from(`${topic} event ${j}`), partition: j % PARTITIONS })),
+          ),
       });
     }
-    await producer.disconnect();
+    await east.closeProducer(producer);
   }
 
   // 2. MM2 mirrors them (topics, data, offset syncs).
@@ -130,16 +134,10 @@ export async function buildEstate({ east, west, onCreated }) {
     log(`  ${n}/${TOPICS} remote topics on west`);
     return n === TOPICS;
   });
-  const ends = new Map();
-  await mapConcurrent(topics, 16, async (t) => {
-    ends.set(t, new Map((await eastAdmin.fetchTopicOffsets(t)).map((o) => [o.partition, Number(o.high)])));
-  });
+  const ends = new Map([...(await endsOf(east, topics))].map(([t, ps]) => [t, new Map(ps.map((p) => [p.partition, p.latest]))]));
   await until('MM2 replicates every record', 1_800_000, async () => {
-    let short = 0;
-    await mapConcurrent(topics, 16, async (t) => {
-      const offs = await westAdmin.fetchTopicOffsets(`east.${t}`);
-      if (offs.some((o) => Number(o.high) < ends.get(t).get(o.partition))) short++;
-    });
+    const copies = await endsOf(west, topics.map((t) => `east.${t}`));
+    const short = topics.filter((t) => (copies.get(`east.${t}`) ?? []).some((p) => p.latest < ends.get(t).get(p.partition))).length;
     log(`  ${TOPICS - short}/${TOPICS} topics fully replicated`);
     return short === 0;
   });
@@ -147,20 +145,22 @@ export async function buildEstate({ east, west, onCreated }) {
 
   // 3. Each group commits at the end of 5 topics (MM2 translates a commit after its newest sync).
   log(`committing offsets for ${GROUPS} groups on east (where not already at the end)`);
+  const committed = await fetchGroupOffsets(east, groups);
   await mapConcurrent(groups, 16, async (group) => {
     const g = Number(group.slice(-3));
-    const have = await eastAdmin.fetchOffsets({ groupId: group });
+    const r = committed.get(group);
+    const have = r && 'offsets' in r ? r.offsets : [];
     for (let k = 0; k < TOPICS_PER_GROUP; k++) {
       const topic = topicName((g * TOPICS_PER_GROUP + k) % TOPICS);
-      const atEnd = have.find((t) => t.topic === topic)?.partitions.every((p) => Number(p.offset) === ends.get(topic).get(p.partition));
+      const atEnd = Array.from({ length: PARTITIONS }, (_, p) => p).every((p) => have.some((o) => o.topic === topic && o.partition === p && o.offset === ends.get(topic).get(p)));
       if (atEnd) continue;
-      await eastAdmin.setOffsets({ groupId: group, topic, partitions: Array.from({ length: PARTITIONS }, (_, p) => ({ partition: p, offset: String(ends.get(topic).get(p)) })) });
+      await commitOffsetsToEmptyGroup(east, group, Array.from({ length: PARTITIONS }, (_, p) => ({ topic, partition: p, offset: ends.get(topic).get(p) })));
     }
   });
   const committedPartitions = GROUPS * TOPICS_PER_GROUP * PARTITIONS;
   await until('MM2 checkpoints every committed partition', 1_800_000, async () => {
-    const offs = await westAdmin.fetchTopicOffsets('east.checkpoints.internal').catch(() => []);
-    const n = offs.reduce((s, o) => s + Number(o.high), 0);
+    const offs = (await partitionEndsOf(west, ['east.checkpoints.internal']).catch(() => new Map())).get('east.checkpoints.internal') ?? [];
+    const n = offs.reduce((s, o) => s + o.latest, 0);
     log(`  ${n}/${committedPartitions} checkpoints on west`);
     return n >= committedPartitions;
   });

@@ -39,11 +39,10 @@ const sync = (i) => encodeOffsetSync({ topic: `bench-src-${i % 50}`, partition: 
 
 try {
   await ensureTopics(east, [{ topic, partitions: 1 }]);
-  const producer = east.producer();
-  await producer.connect();
+  const producer = east.producer({ idempotent: false });
   const t0 = performance.now();
   for (let i = 0; i < RECORDS; i += 5000) {
-    await producer.send({ topic, acks: -1, messages: Array.from({ length: Math.min(5000, RECORDS - i) }, (_, j) => sync(i + j)) });
+    await producer.send({ acks: -1, messages: Array.from({ length: Math.min(5000, RECORDS - i) }, (_, j) => ({ topic, ...sync(i + j) })) });
   }
   log(`wrote ${RECORDS} syncs for ${PARTITIONS} partitions in ${ms(t0)} ms`);
 
@@ -65,13 +64,13 @@ try {
   }
   const busy = [];
   for (let p = 0; p < POLLS; p++) {
-    await producer.send({ topic, acks: -1, messages: Array.from({ length: PARTITIONS }, (_, j) => sync(RECORDS + p * PARTITIONS + j)) });
+    await producer.send({ acks: -1, messages: Array.from({ length: PARTITIONS }, (_, j) => ({ topic, ...sync(RECORDS + p * PARTITIONS + j) })) });
     t = performance.now();
     const r = await tail.read();
     busy.push(ms(t));
     if (r.read !== PARTITIONS) throw new Error(`expected ${PARTITIONS} new syncs, read ${r.read}`);
   }
-  await producer.disconnect();
+  await east.closeProducer(producer);
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const result = {
     partitions: PARTITIONS,

@@ -1,6 +1,6 @@
 import type { GroupDescription, CommittedOffset } from '../kafka/groups.js';
 import { checkpointOf, estimatedTargetPosition, indexCheckpoints, newestSyncOf, type CheckpointIndex, type SyncIndex } from '../kafka/mm2Translation.js';
-import { failureKind, judgePartition, partitionLag, withTail, type LagUnknown, type PartitionFacts, type PartitionLag as FlowPartitionLag, type Tail } from '../kafka/replicationLag.js';
+import { judgePartition, recordedFailureKind, partitionLag, withTail, type LagUnknown, type PartitionFacts, type PartitionLag as FlowPartitionLag, type Tail } from '../kafka/replicationLag.js';
 import { tpKey } from '../kafka/metadata.js';
 import type { PartitionEnds } from '../kafka/readTopic.js';
 import type { ClusterSnapshot } from '../kafka/snapshot.js';
@@ -154,7 +154,7 @@ function mappingOf(ctx: GateContext): (topic: string, partition: number) => Part
   const loaded = holder.offsetSyncs;
   const unavailable = (u: LagUnknown) => () => ({ kind: 'offset-syncs' as const, unavailable: u });
   if (!loaded) return unavailable({ kind: 'read-error', reason: `the offset syncs on ${holder.name} were not read` });
-  if (!loaded.ok) return unavailable({ kind: failureKind(loaded.error, link.offsetSyncsLocation), reason: `the offset syncs on ${holder.name} cannot be read: ${loaded.error}` });
+  if (!loaded.ok) return unavailable({ kind: recordedFailureKind(loaded, link.offsetSyncsLocation), reason: `the offset syncs on ${holder.name} cannot be read: ${loaded.error}` });
   const v = loaded.value;
   if (!v.exists) {
     return unavailable({ kind: 'no-mapping', reason: `the offset-syncs topic ${v.topic} does not exist on ${holder.name}: MirrorMaker 2 has not run for this flow, or link.offsetSyncsLocation is not where it writes them` });
@@ -174,8 +174,8 @@ function lagBlocked(ctx: GateContext): { error: string; unknown: LagUnknown } | 
   const blocked = (error: string, kind: LagUnknown['kind']) => ({ error, unknown: { kind, reason: error } });
   if (!P.reachable) return blocked(`primary ${P.name} unreachable (${P.error})`, 'source-unreachable');
   if (!S.reachable) return blocked(`secondary ${S.name} unreachable (${S.error})`, 'target-unreachable');
-  if (!P.ends?.ok) return blocked(`end offsets on ${P.name}: ${P.ends?.error ?? 'not read'}`, P.ends ? failureKind(P.ends.error, 'source') : 'read-error');
-  if (!S.ends?.ok) return blocked(`end offsets on ${S.name}: ${S.ends?.error ?? 'not read'}`, S.ends ? failureKind(S.ends.error, 'target') : 'read-error');
+  if (!P.ends?.ok) return blocked(`end offsets on ${P.name}: ${P.ends?.error ?? 'not read'}`, P.ends ? recordedFailureKind(P.ends, 'source') : 'read-error');
+  if (!S.ends?.ok) return blocked(`end offsets on ${S.name}: ${S.ends?.error ?? 'not read'}`, S.ends ? recordedFailureKind(S.ends, 'target') : 'read-error');
   return undefined;
 }
 

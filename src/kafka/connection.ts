@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Admin, Producer, loggers, type BaseOptions, type Broker, type Connection, type ProducerOptions, type SASLOptions } from '@platformatic/kafka';
+import { Admin, Consumer, Producer, loggers, type BaseOptions, type Broker, type Connection, type ConsumerOptions, type ProducerOptions, type SASLOptions } from '@platformatic/kafka';
 import { withTimeout } from './timeout.js';
 import { ClusterUnreachableError, describeKafkaError, isAuthError, isAuthzError, isNoAnswer, kafkaCodes } from './kafkaErrors.js';
 
@@ -121,8 +121,18 @@ export interface Unreachable {
   elapsedMs: number;
 }
 
-/** Producer options failover never leaves to the client's defaults. */
-export type ProducerSettings = Omit<ProducerOptions<Buffer, Buffer, Buffer, Buffer>, keyof BaseOptions | 'serializers'> & { timeoutMs?: number };
+/** Producer options beyond the connection's; `retries` only for a plain producer (an idempotent one always gets 2). */
+export type ProducerSettings = Omit<ProducerOptions<Buffer, Buffer, Buffer, Buffer>, keyof BaseOptions | 'serializers'> & { timeoutMs?: number; retries?: number };
+
+/** Group consumer options beyond the connection's: a member of the classic group protocol. */
+export interface ConsumerSettings {
+  sessionTimeout?: number;
+  heartbeatInterval?: number;
+  rebalanceTimeout?: number;
+  maxWaitTime?: number;
+  isolationLevel?: number;
+  retries?: number;
+}
 
 /**
  * The client's own request timeout sits a little past ours, so that a call
@@ -157,6 +167,7 @@ export class KafkaConnection {
   private adminClient: Admin | undefined;
   private adminConnecting: Promise<Admin> | undefined;
   private readonly producers = new Set<Producer<Buffer, Buffer, Buffer, Buffer>>();
+  private readonly consumers = new Set<Consumer<Buffer, Buffer, Buffer, Buffer>>();
   /** broker addresses by node id, from the newest Metadata answer */
   private brokers = new Map<number, Broker>();
   private verdict: Reachability | undefined;
@@ -341,11 +352,12 @@ export class KafkaConnection {
    * transactional producer the transaction timeout.
    */
   producer(settings: ProducerSettings = {}): Producer<Buffer, Buffer, Buffer, Buffer> {
-    const { timeoutMs, ...rest } = settings;
+    const { timeoutMs, retries, ...rest } = settings;
     const idempotent = rest.idempotent === true || rest.transactionalId !== undefined;
     const p = new Producer<Buffer, Buffer, Buffer, Buffer>({
       ...this.options,
       autocreateTopics: false,
+      ...(retries !== undefined ? { retries } : {}),
       ...(idempotent ? { retries: 2, producerId: -1n, producerEpoch: -1 } : {}),
       ...(timeoutMs !== undefined ? { timeout: timeoutMs } : {}),
       ...rest,
@@ -358,6 +370,23 @@ export class KafkaConnection {
   async closeProducer(p: Producer<Buffer, Buffer, Buffer, Buffer>): Promise<void> {
     this.producers.delete(p);
     await p.close(true).catch(() => undefined);
+  }
+
+  /**
+   * A group consumer with the connection's settings. The caller listens for
+   * its 'error' events (and its stream's): an 'error' nobody hears ends the
+   * process.
+   */
+  consumer(groupId: string, settings: ConsumerSettings = {}): Consumer<Buffer, Buffer, Buffer, Buffer> {
+    const c = new Consumer<Buffer, Buffer, Buffer, Buffer>({ ...this.options, autocreateTopics: false, ...settings, groupId } as ConsumerOptions<Buffer, Buffer, Buffer, Buffer>);
+    this.consumers.add(c);
+    return c;
+  }
+
+  /** Closes a consumer made by consumer(), leaving its group, without waiting for a cluster that does not answer. */
+  async closeConsumer(c: Consumer<Buffer, Buffer, Buffer, Buffer>): Promise<void> {
+    this.consumers.delete(c);
+    await c.close(true).catch(() => undefined);
   }
 
   /** Lets go of the admin client at once: its sockets are destroyed, its pending calls fail. */
@@ -376,8 +405,11 @@ export class KafkaConnection {
    * waiting for answers, so a cluster that does not answer costs nothing.
    */
   async close(): Promise<void> {
-    const all = [...[...this.producers].map((p) => p.close(true)), this.adminClient?.close()].map((p) => Promise.resolve(p).catch(() => undefined));
+    const all = [...[...this.producers].map((p) => p.close(true)), ...[...this.consumers].map((c) => c.close(true)), this.adminClient?.close()].map((p) =>
+      Promise.resolve(p).catch(() => undefined),
+    );
     this.producers.clear();
+    this.consumers.clear();
     this.dropClients();
     await Promise.allSettled(all);
   }

@@ -300,6 +300,14 @@ export function describeUnknown(unknown: readonly UnknownLag[], max = 2, total =
 
 /** Which kind of unknown a failed read of a cluster is: a cluster that does not answer, or another error. */
 export function failureKind(e: unknown, side: 'source' | 'target'): LagUnknownKind {
-  const unreachable = isNoAnswer(e) || (e instanceof ClusterUnreachableError && e.reason === 'no-answer');
-  return unreachable ? (side === 'source' ? 'source-unreachable' : 'target-unreachable') : 'read-error';
+  return unreachableOr(isNoAnswer(e) || (e instanceof ClusterUnreachableError && e.reason === 'no-answer'), side);
+}
+
+/** The same for a failure already recorded (a snapshot's fact), which says whether the cluster answered. */
+export function recordedFailureKind(f: { noAnswer?: boolean }, side: 'source' | 'target'): LagUnknownKind {
+  return unreachableOr(f.noAnswer === true, side);
+}
+
+function unreachableOr(noAnswer: boolean, side: 'source' | 'target'): LagUnknownKind {
+  return noAnswer ? (side === 'source' ? 'source-unreachable' : 'target-unreachable') : 'read-error';
 }

@@ -2,7 +2,7 @@ import { listAcls, type Acl } from './acls.js';
 import { describeBrokerConfigs, describeTopicConfigs, type ConfigMap } from './configs.js';
 import type { KafkaConnection } from './connection.js';
 import { describeGroups, type GroupDescription, type GroupOffsetsResult } from './groups.js';
-import { kafkaCodes } from './kafkaErrors.js';
+import { ClusterUnreachableError, isNoAnswer, kafkaCodes } from './kafkaErrors.js';
 import { partitionEndsBatch } from './listOffsets.js';
 import { fetchGroupOffsetsBatched } from './offsetFetchBatch.js';
 import { loadCheckpoints, loadOffsetSyncs, type LoadedCheckpoints, type LoadedOffsetSyncs } from './mm2Translation.js';
@@ -23,7 +23,12 @@ import { recordsAt } from './recordsAt.js';
  * Each part is a `Fact`: a part that fails (no authorizer, say) carries its
  * error and leaves the others standing.
  */
-export type Fact<T> = { ok: true; value: T } | { ok: false; error: string; kafkaErrors?: string[] };
+/**
+ * A failed fact keeps what kind of failure it was, decided from the error
+ * itself when it happened: `noAnswer` when the cluster did not answer at
+ * all, `kafkaErrors` the names of the Kafka error codes it answered with.
+ */
+export type Fact<T> = { ok: true; value: T } | { ok: false; error: string; kafkaErrors?: string[]; noAnswer?: boolean };
 
 export interface TopicInfo {
   partitions: number[];
@@ -108,7 +113,8 @@ async function fact<T>(timings: Record<string, number>, name: string, fn: () => 
   } catch (e) {
     // Kafka's names of the errors (SECURITY_DISABLED, ...), for the gates that tell one answer from another.
     const codes = [...new Set(kafkaCodes(e).map((c) => c.apiId))];
-    return { ok: false, error: (e as Error).message, ...(codes.length > 0 ? { kafkaErrors: codes } : {}) };
+    const noAnswer = isNoAnswer(e) || (e instanceof ClusterUnreachableError && e.reason === 'no-answer');
+    return { ok: false, error: (e as Error).message, ...(codes.length > 0 ? { kafkaErrors: codes } : {}), ...(noAnswer ? { noAnswer } : {}) };
   } finally {
     timings[name] = Date.now() - t0;
   }

@@ -130,7 +130,7 @@ export async function resetPairState(lab: TestLab = TEST_LAB): Promise<void> {
     for (const conn of [east, west]) {
       const admin = await conn.admin();
       if (!(await admin.listTopics()).includes(topic)) continue;
-      await admin.deleteTopics({ topics: [topic], timeout: 10_000 });
+      await admin.deleteTopics({ topics: [topic] });
       await eventually(`${topic} deleted on ${conn.name}`, 30_000, async () => ((await admin.listTopics()).includes(topic) ? undefined : true));
     }
   } finally {

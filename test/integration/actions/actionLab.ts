@@ -10,6 +10,7 @@ import { createAcls, type Acl } from '../../../src/kafka/acls.js';
 import { ensureTopics } from '../../../src/kafka/clusterInfo.js';
 import { fetchGroupOffsets } from '../../../src/kafka/groups.js';
 import { eventually, labStateTopic, repoRoot, unique, type TestLab } from '../labHarness.js';
+import { TestConsumer, testProducer } from '../testClients.js';
 
 /**
  * A runbook of its own for one test: unique `it-*` topics and groups (the
@@ -192,13 +193,12 @@ export async function pairSnapshot(rb: TestRunbook, admin: { east: KafkaConnecti
 
 /** Writes `count` records to each topic on east as admin, and has the group read and commit them all there. */
 export async function seedWorkload(rb: TestRunbook, admin: { east: KafkaConnection; west: KafkaConnection }, count = 30): Promise<void> {
-  const p = admin.east.kafka.producer({ allowAutoTopicCreation: false });
-  await p.connect();
+  const p = testProducer(admin.east);
   // A topic created a moment ago may not be in every broker's metadata yet.
   for (const topic of rb.topics) {
     for (let attempt = 0; ; attempt++) {
       try {
-        await p.send({ topic, acks: -1, messages: Array.from({ length: count }, (_, i) => ({ key: `k${i % 5}`, value: `seed-${i}` })) });
+        await p.send({ topic, messages: Array.from({ length: count }, (_, i) => ({ key: `k${i % 5}`, value: `seed-${i}` })) });
         break;
       } catch (e) {
         if (attempt >= 10) throw e;
@@ -206,17 +206,12 @@ export async function seedWorkload(rb: TestRunbook, admin: { east: KafkaConnecti
       }
     }
   }
-  await p.disconnect();
+  await p.close();
   for (const group of rb.groups) {
-    const c = admin.east.kafka.consumer({ groupId: group, allowAutoTopicCreation: false });
-    await c.connect();
-    for (const topic of rb.topics) await c.subscribe({ topic, fromBeginning: true });
-    let n = 0;
-    await c.run({ autoCommitThreshold: 1, eachMessage: async () => void n++ });
-    const until = Date.now() + 60_000;
-    while (n < count * rb.topics.length && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    const c = new TestConsumer(admin.east, group, rb.topics, { autocommitMs: 100 });
+    await c.start();
+    await c.until(`${count * rb.topics.length} records`, () => c.records.length >= count * rb.topics.length).catch(() => undefined);
     await c.stop();
-    await c.disconnect();
   }
 }
 

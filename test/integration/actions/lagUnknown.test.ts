@@ -10,6 +10,7 @@ import { TEST_LAB, cli, eventually, resetPairState, unique, type CliResult } fro
 import { evidence, labUp, FAULT_TIMEOUT_MS } from '../gates/checkHarness.js';
 import type { CheckResult } from '../../../src/gates/scorecard.js';
 import { connectAs, preparedRunbook, writeRoute, writeTestRunbook, type TestRunbook } from './actionLab.js';
+import { testProducer } from '../testClients.js';
 
 /**
  * Issue 10, defect 1: after MirrorMaker 2 restarted (and duplicated records
@@ -67,16 +68,15 @@ describe('replication lag on the lab, through the link mapping', () => {
 
   /** Writes to one partition of `topic` on east as fast as acks=all allows, until stopped. */
   function burst(topic: string, partition: number) {
-    const producer = admin.east.producer({ retry: { retries: 3 } });
+    const producer = testProducer(admin.east, { retries: 3 });
     let running = true;
     let sent = 0;
     const loop = (async () => {
-      await producer.connect();
       while (running) {
         await producer.send({ topic, acks: -1, messages: Array.from({ length: 200 }, (_, i) => ({ key: `b${i}`, value: `burst-${sent + i}`, partition })) });
         sent += 200;
       }
-      await producer.disconnect();
+      await producer.close();
     })();
     return { stop: async () => ((running = false), await loop, sent) };
   }
@@ -109,10 +109,9 @@ describe('replication lag on the lab, through the link mapping', () => {
 
     // MM2 killed again, then 50 records on east that nothing copies.
     await mm2('kill');
-    const p = admin.east.producer();
-    await p.connect();
+    const p = testProducer(admin.east);
     await p.send({ topic, acks: -1, messages: Array.from({ length: 50 }, (_, i) => ({ key: `late${i}`, value: `only-on-east-${i}`, partition: 0 })) });
-    await p.disconnect();
+    await p.close();
 
     const human = await run(rb, ['status', rb.path]);
     expect(human.stdout, human.all).toMatch(/lag east->west: 50 record\(s\) behind/);
@@ -145,12 +144,11 @@ describe('replication lag on the lab, through the link mapping', () => {
     await ensureTopics(admin.east, [{ topic, partitions: 3 }]);
     await ensureTopics(admin.west, [{ topic: `east.${topic}`, partitions: 3 }]);
     const write = async (conn: KafkaConnection, t: string, counts: number[]) => {
-      const p = conn.producer({ retry: { retries: 8 } });
-      await p.connect();
+      const p = testProducer(conn, { retries: 8 });
       for (const [partition, n] of counts.entries()) {
         if (n > 0) await p.send({ topic: t, acks: -1, messages: Array.from({ length: n }, (_, i) => ({ value: `v${i}`, partition })) });
       }
-      await p.disconnect();
+      await p.close();
     };
     await write(admin.east, topic, [5, 0, 0]);
     await write(admin.west, `east.${topic}`, [10, 0, 3]);
@@ -174,12 +172,9 @@ describe('replication lag on the lab, through the link mapping', () => {
     const rb = writeTestRunbook(TEST_LAB, { promote: PROMOTE, requires: [] });
     const topic = rb.topics[0]!;
     await ensureTopics(admin.east, [{ topic, partitions: 3 }]);
-    const producer = admin.east.kafka.producer({ transactionalId: unique('tx'), idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 8 } });
-    await producer.connect();
-    const tx = await producer.transaction();
-    await tx.send({ topic, messages: Array.from({ length: 5 }, (_, i) => ({ value: `tx-${i}`, partition: 1 })) });
-    await tx.commit();
-    await producer.disconnect();
+    const producer = testProducer(admin.east, { transactionalId: unique('tx') });
+    await producer.transaction([{ topic, messages: Array.from({ length: 5 }, (_, i) => ({ value: `tx-${i}`, partition: 1 })) }]);
+    await producer.close();
     // The marker sits after the last record: the source ends one past what MM2 copies.
     await eventually('MM2 copies the 5 records', 120_000, async () => ((await ends(admin.west, `east.${topic}`, 1).catch(() => 0)) === 5 ? true : undefined));
     expect(await ends(admin.east, topic, 1)).toBe(6);

@@ -7,6 +7,7 @@ import type { KafkaConnection } from '../../../src/kafka/connection.js';
 import { fenceAcl } from '../../../src/steps/fenceAcls.js';
 import { parseTranscript } from '../../../src/transcript/reader.js';
 import { SECURE_LAB, cli, eventually, labUpArgs, resetPairState } from '../labHarness.js';
+import { outcome, testProducer } from '../testClients.js';
 import { connectAs, labPromote, newestTranscript, preparedRunbook, routeTo, type TestRunbook } from './actionLab.js';
 
 /**
@@ -44,15 +45,11 @@ describe('a fence that cannot be applied stays pending until it is, and nothing 
   /** One record written to east as the workload's producer: acknowledged, or refused with why. */
   async function writeAsOrdersSvc(topic: string): Promise<'acknowledged' | string> {
     const conn = connectAs(SECURE_LAB, 'east', 'orders-svc');
-    const p = conn.kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 0 } });
+    const p = testProducer(conn);
     try {
-      await p.connect();
-      await p.send({ topic, acks: -1, messages: [{ key: 'stale', value: 'written to the demoted primary' }] });
-      return 'acknowledged';
-    } catch (e) {
-      return `${(e as { type?: string }).type ?? ''} ${(e as Error).message}`;
+      return await outcome(p.send({ topic, messages: [{ key: 'stale', value: 'written to the demoted primary' }] }));
     } finally {
-      await p.disconnect().catch(() => undefined);
+      await p.close();
       await conn.close();
     }
   }

@@ -3,10 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { ensureTopics } from '../../../src/kafka/clusterInfo.js';
+import { commitOffsetsToEmptyGroup } from '../../../src/kafka/commitOffsets.js';
 import type { KafkaConnection } from '../../../src/kafka/connection.js';
+import { partitionEndsOf } from '../../../src/kafka/listOffsets.js';
 import type { CheckResult } from '../../../src/gates/scorecard.js';
 import type { Evidence, GateResult } from '../../../src/gates/types.js';
 import { TEST_LAB, cli, eventually, labUpArgs, repoRoot, type CliResult, type TestLab } from '../labHarness.js';
+import { testProducer } from '../testClients.js';
 
 /** Runbooks for `failover check` against a test lab, written into a temp folder. */
 export interface RunbookOptions {
@@ -155,8 +158,7 @@ export async function seedTopics(
   await ensureTopics(conns.east, topics.map((topic) => ({ topic, partitions })));
   const admin = await conns.west.admin();
   // Fresh topics move their leaders into place for a moment; the producer retries through it.
-  const producer = conns.east.producer({ retry: { retries: 8 } });
-  await producer.connect();
+  const producer = testProducer(conns.east, { retries: 8 });
   try {
     let sent = 0;
     for (let round = 1; round <= rounds; round++) {
@@ -175,9 +177,9 @@ export async function seedTopics(
       await eventually(`MM2 replicates ${topics.join(', ')} to west (round ${round})`, 90_000, async () => {
         const have = new Set(await admin.listTopics());
         if (!topics.every((t) => have.has(`east.${t}`))) return undefined;
+        const ends = await partitionEndsOf(conns.west, topics.map((t) => `east.${t}`));
         for (const t of topics) {
-          const offs = await admin.fetchTopicOffsets(`east.${t}`);
-          if (offs.reduce((n, o) => n + Number(o.high), 0) < sent) return undefined;
+          if ((ends.get(`east.${t}`) ?? []).reduce((n, e) => n + e.latest, 0) < sent) return undefined;
         }
         return true;
       });
@@ -185,14 +187,13 @@ export async function seedTopics(
       await new Promise((r) => setTimeout(r, 2500));
     }
   } finally {
-    await producer.disconnect();
+    await producer.close();
   }
 }
 
 /** Commits offsets for a group on east without joining it (the group must be empty). */
 export async function commitOnEast(conn: KafkaConnection, group: string, topic: string, offsets: Record<number, number>): Promise<void> {
-  const admin = await conn.admin();
-  await admin.setOffsets({ groupId: group, topic, partitions: Object.entries(offsets).map(([p, o]) => ({ partition: Number(p), offset: String(o) })) });
+  await commitOffsetsToEmptyGroup(conn, group, Object.entries(offsets).map(([p, o]) => ({ topic, partition: Number(p), offset: o })));
 }
 
 /**

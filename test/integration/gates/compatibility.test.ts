@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runKafkaTool } from '../../../src/lab/kafkaTools.js';
+import { ConfigResourceTypes, IncrementalAlterConfigOperationTypes } from '@platformatic/kafka';
 import { TEST_LAB, cli, eventually, testLabConnections, unique } from '../labHarness.js';
 import { FAULT_TIMEOUT_MS, evidence, gate, labUp, runCheck, scorecard, seedTopics, tempDir, writeRunbook } from './checkHarness.js';
 
@@ -33,7 +33,7 @@ describe('compatibility gate against real faults on west', () => {
     expect(gate(before.result, 'compatibility').score, scorecard(before.result)).toBe(2);
 
     const admin = await conns.west.admin();
-    await admin.deleteTopics({ topics: [`east.${deleted}`], timeout: 10_000 });
+    await admin.deleteTopics({ topics: [`east.${deleted}`] });
     await eventually('west forgets the topic', 30_000, async () => ((await admin.listTopics()).includes(`east.${deleted}`) ? undefined : true));
 
     const { result, cli: r } = await runCheck(rb, ['--gate', 'compatibility']);
@@ -46,7 +46,7 @@ describe('compatibility gate against real faults on west', () => {
 
   it('different partition counts score 0, naming both counts', async () => {
     const admin = await conns.west.admin();
-    await admin.createPartitions({ topicPartitions: [{ topic: `east.${parts}`, count: 5 }] });
+    await admin.createPartitions({ topics: [{ name: `east.${parts}`, count: 5 }] });
     const rb = writeRunbook(tempDir(), { topics: [parts] });
     const { result } = await runCheck(rb, ['--gate', 'compatibility']);
     expect(gate(result, 'compatibility').score).toBe(0);
@@ -56,13 +56,17 @@ describe('compatibility gate against real faults on west', () => {
   });
 
   it('a different cleanup.policy fails, naming both values', async () => {
-    const alter = await runKafkaTool({
-      dir: TEST_LAB.dir,
-      tool: 'configs',
-      cluster: 'west',
-      args: ['--alter', '--entity-type', 'topics', '--entity-name', `east.${cleanup}`, '--add-config', 'cleanup.policy=compact'],
+    // IncrementalAlterConfigs, as kafka-configs --alter --add-config does: the topic's other configs stay as they are.
+    const admin = await conns.west.admin();
+    await admin.incrementalAlterConfigs({
+      resources: [
+        {
+          resourceType: ConfigResourceTypes.TOPIC,
+          resourceName: `east.${cleanup}`,
+          configs: [{ name: 'cleanup.policy', configOperation: IncrementalAlterConfigOperationTypes.SET, value: 'compact' }],
+        },
+      ],
     });
-    expect(alter.exitCode, alter.stderr).toBe(0);
     const rb = writeRunbook(tempDir(), { topics: [cleanup] });
     const { result } = await runCheck(rb, ['--gate', 'compatibility']);
     const e = evidence(result, 'compatibility.topic-configs');

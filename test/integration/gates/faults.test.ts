@@ -1,8 +1,10 @@
+import { ListOffsetTimestamps } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PartitionLag, ReplicatedNewest } from '../../../src/gates/offsetAnalysis.js';
 import type { KafkaConnection } from '../../../src/kafka/connection.js';
 import { TEST_LAB, cli, eventually, testLabConnections, unique } from '../labHarness.js';
 import { FAULT_TIMEOUT_MS, commitOnEast, evidence, gate, labUp, runCheck, scorecard, seedTopics, tempDir, writeRunbook } from './checkHarness.js';
+import { TestConsumer, testProducer } from '../testClients.js';
 
 const restoreLab = () => labUp(TEST_LAB);
 
@@ -14,34 +16,27 @@ interface Newest {
 
 /**
  * The newest record of each non-empty partition, read the way any client
- * would (a kafkajs consumer from the start), not by failover's own Fetch
- * code: the expected values of what the check reports.
+ * would (the Kafka client's own ListOffsets, then a group consumer from the
+ * start), not by failover's own Fetch code: the expected values of what the
+ * check reports.
  */
 async function newestRecords(conn: KafkaConnection, topic: string): Promise<Map<number, Newest>> {
   const admin = await conn.admin();
-  const ends = await admin.fetchTopicOffsets(topic);
-  const last = new Map(ends.filter((e) => Number(e.high) > Number(e.low)).map((e) => [e.partition, Number(e.high) - 1]));
+  const partitions = [0, 1, 2].map((partitionIndex) => ({ partitionIndex, timestamp: ListOffsetTimestamps.LATEST }));
+  const [ends] = await admin.listOffsets({ topics: [{ name: topic, partitions }] });
+  const last = new Map((ends?.partitions ?? []).filter((p) => p.offset > 0n).map((p) => [p.partitionIndex, Number(p.offset) - 1]));
   const got = new Map<number, Newest>();
   if (last.size === 0) return got;
-  const consumer = conn.kafka.consumer({ groupId: unique('newest'), allowAutoTopicCreation: false });
-  await consumer.connect();
+  const consumer = new TestConsumer(conn, unique('newest'), [topic], {
+    onRecord: (r) => {
+      if (r.offset === last.get(r.partition)) got.set(r.partition, { offset: r.offset, timestamp: r.timestamp, value: r.value ?? '' });
+    },
+  });
+  await consumer.start();
   try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${conn.name}: ${topic}: the newest records were not read within 60 s`)), 60_000);
-      void consumer.run({
-        eachMessage: async ({ partition, message }) => {
-          if (Number(message.offset) !== last.get(partition)) return;
-          got.set(partition, { offset: Number(message.offset), timestamp: Number(message.timestamp), value: String(message.value) });
-          if (got.size === last.size) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
+    await consumer.until(`${conn.name}: ${topic}: the newest records`, () => got.size === last.size);
   } finally {
-    await consumer.disconnect();
+    await consumer.stop();
   }
   return got;
 }
@@ -73,15 +68,14 @@ describe('check while the link or the primary is down', () => {
     const kill = await cli(['lab', 'kill', 'mm2', '--dir', TEST_LAB.dir]);
     expect(kill.exitCode, kill.all).toBe(0);
     try {
-      const producer = conns.east.producer();
-      await producer.connect();
+      const producer = testProducer(conns.east);
       const until = Date.now() + 6000;
       let i = 0;
       while (Date.now() < until) {
         await producer.send({ topic, acks: -1, messages: Array.from({ length: 30 }, () => ({ key: `k${i % 16}`, value: `after the kill ${i++}`, partition: i % 3 })) });
         await new Promise((r) => setTimeout(r, 200));
       }
-      await producer.disconnect();
+      await producer.close();
 
       const { result } = await runCheck(runbook, ['--gate', 'offsets', 'observability']);
       expect(gate(result, 'offsets').score, scorecard(result)).toBe(0);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PartitionTranslation } from '../../../src/kafka/translateOffsets.js';
 import { cli, eventually, testLabConnections, unique } from '../labHarness.js';
 import { checkResultSchema, commitOnEast, evidence, gate, runCheck, scorecard, seedTopics, tempDir, writeRunbook } from './checkHarness.js';
+import { TestConsumer } from '../testClients.js';
 
 /**
  * A healthy lab: MM2 replicates east->west and back, the workload groups
@@ -53,8 +54,8 @@ describe('failover check on a healthy lab', () => {
   it('our MM2 translation of a group is never ahead of what MM2 itself commits into that group on west, and equals it once settled', async () => {
     const westAdmin = await conns.west.admin();
     const theirs = async () => {
-      const committed = await westAdmin.fetchOffsets({ groupId: groups[0]! });
-      return new Map<string, number>(committed.flatMap((t) => t.partitions.map((p) => [`${t.topic}-${p.partition}`, Number(p.offset)] as const)));
+      const [committed] = await westAdmin.listConsumerGroupOffsets({ groups: [groups[0]!] });
+      return new Map<string, number>((committed?.topics ?? []).flatMap((t) => t.partitions.map((p) => [`${t.name}-${p.partitionIndex}`, Number(p.committedOffset)] as const)));
     };
     // Ours ahead of MM2's would skip records MM2 keeps. MM2 commits its translation into the idle group on west once per
     // sync interval, so a checkpoint our check read may not be committed yet: at every poll, each of our translations must
@@ -126,16 +127,14 @@ describe('failover check on a healthy lab', () => {
     const group = unique('active');
     await commitOnEast(conns.east, group, topics[1]!, { 0: 10, 1: 10, 2: 10 });
     const rb = writeRunbook(tempDir(), { topics: [topics[1]!], groups: [group] });
-    const consumer = conns.west.consumer(group);
-    await consumer.connect();
+    const consumer = new TestConsumer(conns.west, group, [`east.${topics[1]}`]);
+    await consumer.start();
     try {
-      await consumer.subscribe({ topics: [`east.${topics[1]}`], fromBeginning: false });
-      await consumer.run({ eachMessage: async () => undefined });
       const westAdmin = await conns.west.admin();
       const member = await eventually('the consumer joins on west', 60_000, async () => {
-        const d = await westAdmin.describeGroups([group]);
-        const g = d.groups[0];
-        return g && g.state === 'Stable' && g.members.length > 0 ? g.members[0]! : undefined;
+        const g = (await westAdmin.describeGroups({ groups: [group] })).get(group);
+        const first = g ? [...g.members.values()][0] : undefined;
+        return g && g.state === 'Stable' && first ? { memberId: first.id } : undefined;
       });
       const { result } = await runCheck(rb, ['--gate', 'offsets']);
       const e = evidence(result, 'offsets.active-members');
@@ -144,7 +143,7 @@ describe('failover check on a healthy lab', () => {
       expect(e.finding).toContain(member.memberId);
       expect(gate(result, 'offsets').score).toBe(0);
     } finally {
-      await consumer.disconnect();
+      await consumer.stop();
     }
   });
 

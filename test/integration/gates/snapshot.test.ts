@@ -1,11 +1,10 @@
+import { ListOffsetTimestamps, connectionsApiChannel } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeCluster } from '../../../src/kafka/clusterInfo.js';
 import { fetchGroupOffsets } from '../../../src/kafka/groups.js';
 import { partitionEndsOf } from '../../../src/kafka/listOffsets.js';
 import { fetchGroupOffsetsBatched } from '../../../src/kafka/offsetFetchBatch.js';
-import { rawClusterOf } from '../../../src/kafka/metadata.js';
-import { partitionEnds } from '../../../src/kafka/readTopic.js';
 import { takeSnapshot } from '../../../src/kafka/snapshot.js';
-import type { BrokerWithPool, ProtocolRequest } from '../../../src/kafka/protocol.js';
 import { testLabConnections, unique } from '../labHarness.js';
 import { commitOnEast, seedTopics } from './checkHarness.js';
 
@@ -26,7 +25,7 @@ describe('snapshot reads on the lab', () => {
     await Promise.all([conns.east.close(), conns.west.close()]);
   });
 
-  it('batched OffsetFetch (v8, after one FindCoordinator v4) returns what kafkajs returns group by group', async () => {
+  it("batched OffsetFetch (v8, after one FindCoordinator v4) returns what the client's OffsetFetch returns group by group", async () => {
     const md = await takeSnapshot(conns.east, {});
     const asked = [...groups, unique('never-committed')];
     const batched = await fetchGroupOffsetsBatched(conns.east, asked, md.brokers);
@@ -42,39 +41,36 @@ describe('snapshot reads on the lab', () => {
     expect(none && 'offsets' in none ? none.offsets : none).toEqual([]);
   });
 
-  it('end offsets of many topics take two ListOffsets per broker and equal the per-topic answers', async () => {
-    const cluster = await rawClusterOf(conns.east);
-    // ListOffsets goes out as failover's own request (wire.ts) over kafkajs's connection pool: count those, and any kafkajs fallback.
+  it("end offsets of many topics take two ListOffsets per broker and equal the client's own ListOffsets answers", async () => {
+    const { brokers } = await describeCluster(conns.east);
+    // Every request the client sends is published on its diagnostics channel; count ListOffsets (API key 2) and the topics each names.
     const calls: number[] = [];
-    let fallbacks = 0;
-    const original = cluster.findBroker.bind(cluster);
-    cluster.findBroker = async (opts) => {
-      const broker = (await original(opts)) as Awaited<ReturnType<typeof original>> & Partial<BrokerWithPool>;
-      const pool = broker.connectionPool!;
-      return Object.assign(Object.create(broker) as typeof broker, {
-        listOffsets: () => {
-          fallbacks++;
-          throw new Error('kafkajs listOffsets used');
-        },
-        connectionPool: {
-          send: async <T,>(req: ProtocolRequest<T>): Promise<T> => {
-            const answer = await pool.send(req);
-            if (req.request.apiName === 'ListOffsets') calls.push(new Set((answer as { topic: string }[]).map((a) => a.topic)).size);
-            return answer;
-          },
-        },
-      });
+    const listen = {
+      asyncStart(ctx: Record<string, unknown>) {
+        if (ctx.apiKey === 2 && Array.isArray(ctx.result)) calls.push(new Set((ctx.result as { topic: string }[]).map((a) => a.topic)).size);
+      },
     };
+    connectionsApiChannel.subscribe(listen as Parameters<typeof connectionsApiChannel.subscribe>[0]);
+    let batched;
     try {
-      const batched = await partitionEndsOf(conns.east, topics);
-      const perTopic = await partitionEnds(conns.east, topics);
-      expect([...batched.entries()].sort()).toEqual([...perTopic.entries()].sort());
-      const md = await takeSnapshot(conns.east, {});
-      expect(fallbacks).toBe(0);
-      expect(calls.length).toBe(2 * md.brokers.length);
-      expect(calls.every((n) => n === topics.length)).toBe(true);
+      batched = await partitionEndsOf(conns.east, topics);
     } finally {
-      cluster.findBroker = original;
+      connectionsApiChannel.unsubscribe(listen as Parameters<typeof connectionsApiChannel.unsubscribe>[0]);
     }
+    expect(calls.length).toBe(2 * brokers.length);
+    expect(calls.every((n) => n === topics.length)).toBe(true);
+
+    const admin = await conns.east.admin();
+    const theirs = async (timestamp: bigint) =>
+      admin.listOffsets({ topics: topics.map((name) => ({ name, partitions: [0, 1, 2].map((partitionIndex) => ({ partitionIndex, timestamp })) })) });
+    const [low, high] = await Promise.all([theirs(ListOffsetTimestamps.EARLIEST), theirs(ListOffsetTimestamps.LATEST)]);
+    const expected = new Map(
+      topics.map((t) => {
+        const of = (answer: typeof low, p: number) => Number(answer.find((x) => x.name === t)!.partitions.find((x) => x.partitionIndex === p)!.offset);
+        return [t, [0, 1, 2].map((partition) => ({ partition, earliest: of(low, partition), latest: of(high, partition) }))];
+      }),
+    );
+    expect([...batched.entries()].sort()).toEqual([...expected.entries()].sort());
+    expect([...batched.values()].flat().reduce((n, e) => n + e.latest, 0)).toBe(90);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { describeCluster, ensureTopics } from '../../../src/kafka/clusterInfo.js';
 import { readTopic } from '../../../src/kafka/readTopic.js';
 import { TEST_LAB, cli, labUpArgs, testLabConnections, unique } from '../labHarness.js';
+import { testProducer } from '../testClients.js';
 
 /** Each test restores the lab before it ends, even when it fails. */
 describe('lab fault injection', () => {
@@ -9,10 +10,9 @@ describe('lab fault injection', () => {
     const topic = unique('kill');
     const before = testLabConnections();
     await ensureTopics(before.east, [{ topic, partitions: 1 }]);
-    const producer = before.east.producer();
-    await producer.connect();
+    const producer = testProducer(before.east);
     await producer.send({ topic, acks: -1, messages: [{ key: 'k', value: 'kept across a SIGKILL' }] });
-    await producer.disconnect();
+    await producer.close();
     await before.east.close();
     await before.west.close();
 

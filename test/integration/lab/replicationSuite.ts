@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTopics } from '../../../src/kafka/clusterInfo.js';
+import { commitOffsetsToEmptyGroup } from '../../../src/kafka/commitOffsets.js';
 import type { KafkaConnection } from '../../../src/kafka/connection.js';
 import { decodeCheckpoint, decodeHeartbeat } from '../../../src/kafka/mm2Records.js';
 import { newestRecords, readTopic } from '../../../src/kafka/readTopic.js';
 import { eventually, testLabConnections, unique, type TestLab } from '../labHarness.js';
+import { testProducer } from '../testClients.js';
 
 /** The replication facts every supported Kafka version must show; run on the main lab and the 3.9 smoke lab. */
 export function replicationSuite(title: string, lab: () => TestLab): void {
@@ -20,15 +22,14 @@ describe(title, () => {
   it('a record produced on east arrives on west as east.<topic> with the same key, value, headers and timestamp', async () => {
     const topic = unique('orders');
     await ensureTopics(east, [{ topic, partitions: 3 }]);
-    const producer = east.producer();
-    await producer.connect();
+    const producer = testProducer(east);
     const timestamp = String(Date.now() - 60_000);
     await producer.send({
       topic,
       acks: -1,
       messages: [{ key: 'order-42', value: '{"total":12.5}', partition: 1, timestamp, headers: { 'event-id': 'e-1', trace: 'abc' } }],
     });
-    await producer.disconnect();
+    await producer.close();
 
     const remote = `east.${topic}`;
     const rec = await eventually(`${remote} on west`, 30_000, async () => {
@@ -49,11 +50,9 @@ describe(title, () => {
     const topic = unique('payments');
     const group = unique('billing');
     await ensureTopics(east, [{ topic, partitions: 2 }]);
-    const producer = east.producer();
-    await producer.connect();
+    const producer = testProducer(east);
     const produce = (from: number, n: number) =>
       producer.send({ topic, acks: -1, messages: Array.from({ length: n }, (_, i) => ({ key: `k${from + i}`, value: `v${from + i}`, partition: 0 })) });
-    const admin = await east.admin();
     const checkpoints = async () =>
       (await readTopic(west, 'east.checkpoints.internal'))
         .map((r) => ({ r, c: decodeCheckpoint(r.key, r.value) }))
@@ -63,14 +62,14 @@ describe(title, () => {
     // tasks (seconds); a workload group is known long before a failover. So the
     // group commits once and is seen before we time the checkpoint.
     await produce(0, 5);
-    await admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: '5' }] });
+    await commitOffsetsToEmptyGroup(east, group, [{ topic, partition: 0, offset: 5 }]);
     await eventually('first checkpoint of a new group', 60_000, async () => ((await checkpoints()).length > 0 ? true : undefined));
 
     await produce(5, 20);
-    await producer.disconnect();
+    await producer.close();
     await eventually('replicated records', 30_000, async () => ((await readTopic(west, `east.${topic}`)).length === 25 ? true : undefined));
     const committedAt = Date.now();
-    await admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: '25' }] });
+    await commitOffsetsToEmptyGroup(east, group, [{ topic, partition: 0, offset: 25 }]);
 
     // MM2 translates conservatively: until it has read the offset sync of the
     // newest record, a checkpoint may point earlier (a replay), never later (a skip).

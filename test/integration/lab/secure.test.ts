@@ -4,6 +4,7 @@ import { KafkaConnection } from '../../../src/kafka/connection.js';
 import { readLabSecrets } from '../../../src/lab/secrets.js';
 import { labPaths } from '../../../src/lab/labConfig.js';
 import { SECURE_LAB, cli } from '../labHarness.js';
+import { testProducer } from '../testClients.js';
 
 const east = `127.0.0.1:${SECURE_LAB.eastPort}`;
 
@@ -34,19 +35,17 @@ describe('secure lab (SASL/SCRAM-SHA-256, StandardAuthorizer)', () => {
 
   it('lets orders-svc write to orders, and refuses a produce by a principal without WRITE', async () => {
     const svc = conn(as('orders-svc', secrets!['orders-svc']));
-    const ok = svc.producer();
-    await ok.connect();
+    const ok = testProducer(svc);
     await expect(ok.send({ topic: 'orders', acks: -1, messages: [{ key: 'k', value: 'allowed' }] })).resolves.toBeDefined();
-    await ok.disconnect();
+    await ok.close();
 
     const billing = conn(as('billing', secrets!.billing));
-    const denied = billing.producer();
-    await denied.connect();
+    const denied = testProducer(billing);
     const err = await denied.send({ topic: 'orders', acks: -1, messages: [{ key: 'k', value: 'denied' }] }).then(
       () => undefined,
       (e: unknown) => e as { type?: string; message: string },
     );
-    await denied.disconnect();
+    await denied.close();
     expect(err, 'billing has no WRITE on orders').toBeDefined();
     expect(`${err!.type} ${err!.message}`).toMatch(/TOPIC_AUTHORIZATION_FAILED|not authorized/i);
   });

@@ -1,4 +1,6 @@
+import { MultipleErrors, NetworkError } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
+import { FailoverError } from '../../../src/errors.js';
 import { runbookOf } from '../gates/fakeContext.js';
 import { StopCriteria, evaluate, type MeasuredLag } from '../../../src/engine/stopCriteria.js';
 import type { RunbookConnections } from '../../../src/engine/connections.js';
@@ -174,11 +176,15 @@ describe('stop criteria: the checker', () => {
   });
 });
 
+const refused = () =>
+  new MultipleErrors('Listing topics failed.', [new NetworkError('Connection to 127.0.0.1:1 failed.', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }) })]);
+
 describe('lagMeasure', () => {
   const req = (action: 'promote' | 'revert') => ({ loaded: { runbook: runbookOf(), file: 'orders.yaml', contentHash: 'x' }, action }) as unknown as ActionRequest;
   const asked: string[] = [];
   const connections = {
-    get: (c: string) => (asked.push(c), { name: c, admin: () => Promise.reject(new Error(`${c}: metadata: cannot connect (ECONNREFUSED)`)) }),
+    // What a call to a killed broker fails with: the client's refused connection, named by the call.
+    get: (c: string) => (asked.push(c), { name: c, admin: () => Promise.reject(new FailoverError(`${c}: metadata: cannot connect (ECONNREFUSED)`, { cause: refused() })) }),
   } as unknown as RunbookConnections;
   const roles = { primary: 'east', secondary: 'west' };
 

@@ -133,10 +133,13 @@ describe('offsets.lag through the link mapping', () => {
       if (!f?.ok) throw new Error('offsetSyncs() gives a loaded fact');
       return f.value;
     };
-    const unreadable = await judge({ ok: false, error: 'east: fetch mm2-offset-syncs.west.internal-0: no answer within 5 s' });
+    // Whether the cluster answered is decided when the fact fails (snapshot.ts), from the error, not from these words.
+    const unreadable = await judge({ ok: false, error: 'east: fetch mm2-offset-syncs.west.internal-0: no answer within 5 s', noAnswer: true });
     expect(unreadable.status).toBe('fail');
     expect(rowsOf(unreadable)[0]!.unknown).toEqual({ kind: 'source-unreachable', reason: 'the offset syncs on east cannot be read: east: fetch mm2-offset-syncs.west.internal-0: no answer within 5 s' });
-    const broken = await judge({ ok: false, error: 'not authorized' });
+    const broken = await judge({ ok: false, error: 'not authorized', kafkaErrors: ['TOPIC_AUTHORIZATION_FAILED'] });
+    expect(rowsOf(broken)[0]!.unknown!.kind).toBe('read-error');
+    expect(rowsOf(await judge({ ok: false, error: 'east: fetch: no answer within 5 s' }))[0]!.unknown!.kind).toBe('read-error');
     expect(rowsOf(broken)[0]!.unknown!.kind).toBe('read-error');
     const missing = await judge({ ok: true, value: { ...loaded({}), exists: false } });
     expect(rowsOf(missing)[0]!.unknown).toMatchObject({ kind: 'no-mapping', reason: expect.stringMatching(/^the offset-syncs topic mm2-offset-syncs\.west\.internal does not exist on east/) });
@@ -177,7 +180,7 @@ describe('offsets.lag through the link mapping', () => {
     const westDown = byCheck(await offsetsGate(contextOf({ primary, secondary: unreachable('west') })))['offsets.lag']!;
     expect(westDown).toMatchObject({ status: 'fail', data: { unknown: { kind: 'target-unreachable' } } });
     const noEnds = healthy();
-    noEnds.secondary.ends = { ok: false, error: 'west: latest offsets: no answer within 5 s' };
+    noEnds.secondary.ends = { ok: false, error: 'west: latest offsets: no answer within 5 s', noAnswer: true };
     expect(byCheck(await offsetsGate(contextOf(noEnds)))['offsets.lag']).toMatchObject({ status: 'fail', data: { unknown: { kind: 'target-unreachable', reason: 'end offsets on west: west: latest offsets: no answer within 5 s' } } });
     const badEnds = healthy();
     badEnds.primary.ends = { ok: false, error: 'not authorized' };
