@@ -9,17 +9,19 @@ import { findJava } from './toolchain.js';
 
 /**
  * Kafka's own command-line tools, run from the lab's classpath (the jars
- * Maven resolved for `lab up`): what an operator runs by hand, so that a
- * lab command shows the command an operator would type on a real cluster.
- * failover itself changes configs through the client's
- * IncrementalAlterConfigs, never through the non-incremental AlterConfigs,
- * which resets every dynamic config it is not given.
+ * Maven resolved for `lab up`): what an operator runs by hand, and Kafka's
+ * own Java producer, which writes records as Java applications do (every
+ * codec, snappy in Java's xerial framing), for the tests that check
+ * failover reads what Java writes. failover itself changes configs through
+ * the client's IncrementalAlterConfigs, never through the non-incremental
+ * AlterConfigs, which resets every dynamic config it is not given.
  */
 export const KAFKA_TOOLS = {
   topics: 'org.apache.kafka.tools.TopicCommand',
   configs: 'kafka.admin.ConfigCommand',
   consumerGroups: 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
   acls: 'org.apache.kafka.tools.AclCommand',
+  consoleProducer: 'org.apache.kafka.tools.ConsoleProducer',
 } as const;
 
 export type KafkaToolName = keyof typeof KAFKA_TOOLS;
@@ -38,7 +40,11 @@ const SCRIPT: Record<KafkaToolName, string> = {
   configs: 'kafka-configs.sh',
   consumerGroups: 'kafka-consumer-groups.sh',
   acls: 'kafka-acls.sh',
+  consoleProducer: 'kafka-console-producer.sh',
 };
+
+/** The flag that names a file of client settings (the secure lab's credentials). */
+const CONFIG_FLAG: Partial<Record<KafkaToolName, string>> = { consoleProducer: '--producer.config' };
 
 /** Tools log to stderr, errors only, so that stdout holds just the tool's answer. */
 const TOOLS_LOG4J2 = [
@@ -65,6 +71,8 @@ export async function runKafkaTool(opts: {
   cluster: BrokerName;
   args: string[];
   timeoutMs?: number;
+  /** what the tool reads on stdin (the console producer's records, one a line) */
+  input?: string;
 }): Promise<KafkaToolRun> {
   const paths = labPaths(opts.dir);
   const state = readState(paths.state);
@@ -91,7 +99,7 @@ export async function runKafkaTool(opts: {
       ].join('\n'),
       { mode: 0o600 },
     );
-    extra.push('--command-config', cfg);
+    extra.push(CONFIG_FLAG[opts.tool] ?? '--command-config', cfg);
   }
   const bootstrap = bootstrapOf(s, opts.cluster);
   const args = ['--bootstrap-server', bootstrap, ...opts.args, ...extra];
@@ -101,9 +109,10 @@ export async function runKafkaTool(opts: {
   const r = await execa(java.bin, [...jvm, '-cp', classpath, KAFKA_TOOLS[opts.tool], ...args], {
     reject: false,
     timeout: opts.timeoutMs ?? 120_000,
+    ...(opts.input !== undefined ? { input: opts.input } : {}),
   });
   return {
-    command: [SCRIPT[opts.tool], '--bootstrap-server', bootstrap, ...opts.args, ...(extra.length ? ['--command-config', '<admin.properties>'] : [])].join(' '),
+    command: [SCRIPT[opts.tool], '--bootstrap-server', bootstrap, ...opts.args, ...(extra.length ? [CONFIG_FLAG[opts.tool] ?? '--command-config', '<admin.properties>'] : [])].join(' '),
     exitCode: r.exitCode ?? -1,
     stdout: String(r.stdout ?? ''),
     stderr: String(r.stderr ?? ''),
