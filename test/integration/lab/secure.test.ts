@@ -4,7 +4,8 @@ import { KafkaConnection } from '../../../src/kafka/connection.js';
 import { readLabSecrets } from '../../../src/lab/secrets.js';
 import { labPaths } from '../../../src/lab/labConfig.js';
 import { SECURE_LAB, cli } from '../labHarness.js';
-import { testProducer } from '../testClients.js';
+import { outcome, testProducer } from '../testClients.js';
+import { tempDir, writeRunbook } from '../gates/checkHarness.js';
 
 const east = `127.0.0.1:${SECURE_LAB.eastPort}`;
 
@@ -41,13 +42,20 @@ describe('secure lab (SASL/SCRAM-SHA-256, StandardAuthorizer)', () => {
 
     const billing = conn(as('billing', secrets!.billing));
     const denied = testProducer(billing);
-    const err = await denied.send({ topic: 'orders', acks: -1, messages: [{ key: 'k', value: 'denied' }] }).then(
-      () => undefined,
-      (e: unknown) => e as { type?: string; message: string },
-    );
+    const why = await outcome(denied.send({ topic: 'orders', acks: -1, messages: [{ key: 'k', value: 'denied' }] }));
     await denied.close();
-    expect(err, 'billing has no WRITE on orders').toBeDefined();
-    expect(`${err!.type} ${err!.message}`).toMatch(/TOPIC_AUTHORIZATION_FAILED|not authorized/i);
+    // Told by Kafka's error code, which the client keeps deep in its error tree.
+    expect(why, 'billing has no WRITE on orders').toMatch(/TOPIC_AUTHORIZATION_FAILED/);
+  });
+
+  it("prints no password even with the client's debug logging asked for (DEBUG=plt:kafka:*)", async () => {
+    const rb = writeRunbook(tempDir(), { topics: ['orders'], secure: true, lab: SECURE_LAB });
+    const r = await cli(['check', rb, '--gate', 'compatibility'], { env: { DEBUG: 'plt:kafka:*', FAILOVER_LAB_ADMIN_PASSWORD: secrets!.admin }, timeoutMs: 120_000 });
+    expect(r.exitCode, r.all).not.toBe(2);
+    // The client's protocol logger would print the SASL bytes, as text or as hex.
+    expect(r.all).not.toContain(secrets!.admin);
+    expect(r.all).not.toContain(Buffer.from(secrets!.admin).toString('hex'));
+    expect(r.all).not.toMatch(/plt:kafka/);
   });
 
   it('keeps the generated passwords out of what lab up and lab status print', async () => {
