@@ -1,4 +1,4 @@
-import { MessagesStreamFallbackModes, MessagesStreamModes, type CompressionAlgorithmValue, type Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
+import { MessagesStreamFallbackModes, MessagesStreamModes, compatibilityPartitioner, type CompressionAlgorithmValue, type Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { KafkaConnection } from '../../src/kafka/connection.js';
 import { errorDetail } from '../../src/kafka/kafkaErrors.js';
 
@@ -55,6 +55,8 @@ export class TestProducer {
     opts: TestProducerOptions = {},
   ) {
     this.producer = conn.producer({
+      // Keys land where a Java (or kafkajs) producer puts them, as the tests were written for.
+      partitioner: compatibilityPartitioner,
       ...(opts.transactionalId ? { transactionalId: opts.transactionalId, idempotent: true } : { idempotent: false, retries: opts.retries ?? 0 }),
       ...(opts.compression ? { compression: opts.compression } : {}),
     });
