@@ -68,6 +68,16 @@ export interface ProbeAck {
   offset: number;
 }
 
+/**
+ * Where a Java producer puts a keyed record: murmur2 of the key, made
+ * positive, modulo the partition count (the client's compatibilityPartitioner).
+ * The probe places keys as a Java application would, and knows where; the
+ * client's default partitioner differs for about half the keys.
+ */
+export function javaPartition(key: Buffer, partitions: number): number {
+  return compatibilityPartitioner({ topic: '', key }, key) % partitions;
+}
+
 export class ProbeProducer {
   private constructor(
     private readonly producer: Producer<Buffer, Buffer, Buffer, Buffer>,
@@ -98,11 +108,9 @@ export class ProbeProducer {
 
   /** One produce with acks=all; resolves with each message's partition and offset, in order. */
   async send(messages: ProbeMessage[]): Promise<ProbeAck[]> {
-    // Java's placement (murmur2 of the key, made positive, modulo the partition count): the probe places keys
-    // as a Java application would, and knows where. The client's default partitioner differs for about half the keys.
     const placed = messages.map((m) => {
       const key = Buffer.from(m.key, 'utf8');
-      const partition = compatibilityPartitioner({ topic: this.topic, key }, key) % this.partitions;
+      const partition = javaPartition(key, this.partitions);
       const headers: Record<string, Buffer> = {};
       for (const [k, v] of Object.entries(m.headers)) headers[k] = Buffer.from(v, 'utf8');
       return { topic: this.topic, partition, key, value: Buffer.from(m.value, 'utf8'), headers };
