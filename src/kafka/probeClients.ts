@@ -111,8 +111,8 @@ export class ProbeProducer {
     const placed = messages.map((m) => {
       const key = Buffer.from(m.key, 'utf8');
       const partition = javaPartition(key, this.partitions);
-      const headers: Record<string, Buffer> = {};
-      for (const [k, v] of Object.entries(m.headers)) headers[k] = Buffer.from(v, 'utf8');
+      // Without serializers the client writes header keys as they are: Buffers, so a Map (an object's keys are strings).
+      const headers = new Map(Object.entries(m.headers).map(([k, v]) => [Buffer.from(k, 'utf8'), Buffer.from(v, 'utf8')]));
       return { topic: this.topic, partition, key, value: Buffer.from(m.value, 'utf8'), headers };
     });
     const result = await withTimeout(`probe send to ${this.topic}`, this.timeoutMs, this.producer.send({ messages: placed }));

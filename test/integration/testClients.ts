@@ -43,7 +43,8 @@ function toRecord(topic: string, m: TestMessage) {
     value: buf(m.value),
     ...(m.partition !== undefined ? { partition: m.partition } : {}),
     ...(m.timestamp !== undefined ? { timestamp: BigInt(m.timestamp) } : {}),
-    ...(m.headers ? { headers: Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, Buffer.from(v, 'utf8')])) } : {}),
+    // Without serializers the client writes header keys as they are: Buffers in a Map (a plain object's keys are strings).
+    ...(m.headers ? { headers: new Map(Object.entries(m.headers).map(([k, v]) => [Buffer.from(k, 'utf8'), Buffer.from(v, 'utf8')])) } : {}),
   };
 }
 
