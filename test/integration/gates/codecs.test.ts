@@ -7,7 +7,7 @@ import { recordsAt } from '../../../src/kafka/recordsAt.js';
 import { takeSnapshot } from '../../../src/kafka/snapshot.js';
 import { runKafkaTool } from '../../../src/lab/kafkaTools.js';
 import { TEST_LAB, cli, eventually, testLabConnections, unique } from '../labHarness.js';
-import { commitOnEast, gate, runCheck, scorecard, tempDir, writeRunbook } from './checkHarness.js';
+import { commitOnEast, evidence, gate, runCheck, scorecard, tempDir, writeRunbook } from './checkHarness.js';
 
 /*
  * Records written by Kafka's own Java producer (the lab's classpath), with
@@ -121,27 +121,32 @@ describe('records in every codec, as Java writes them', () => {
     for (const t of topics) expect(first.get(tpKey(t, 0))?.value?.toString(), t).toMatch(new RegExp(`^${t} record \\d+ `));
   });
 
-  it('check reads them everywhere (newest record, RPO, cost sizing, translation): nothing fails or skips over a codec', async () => {
-    const run = await eventually('offsets scores 2', 90_000, async () => {
+  it('check reads them everywhere (newest record, RPO, cost sizing, translation and its timestamp fallback): nothing fails or skips over a codec', async () => {
+    // MirrorMaker 2 checkpoints a new group within seconds; until then offsets scores 0 for a reason that is not a codec.
+    const run = await eventually('MM2 checkpoints the group', 90_000, async () => {
       const r = await runCheck(runbook);
-      return gate(r.result, 'offsets').score === 2 ? r : undefined;
-    }).catch(async (e: Error) => {
-      const last = await runCheck(runbook);
-      throw new Error(`${e.message}\n${scorecard(last.result)}`);
+      return gate(r.result, 'offsets').score >= 1 ? r : undefined;
     });
     const all = run.result.gates.flatMap((g) => g.evidence);
-    const codecTrouble = all.filter((x) => /compress|codec|message format/i.test(`${x.finding} ${JSON.stringify(x.data ?? {})}`));
+    const codecTrouble = all.filter((x) => /compressed with|cannot be decompressed|cannot decompress|message format v/i.test(`${x.finding} ${JSON.stringify(x.data ?? {})}`));
     expect(codecTrouble).toEqual([]);
     for (const g of run.result.gates) expect(g.score, scorecard(run.result)).toBeGreaterThanOrEqual(1);
     expect(run.cli.exitCode, run.cli.stderr).not.toBe(2);
+    expect(evidence(run.result, 'offsets.rpo').status, scorecard(run.result)).toBe('pass');
   });
 
-  it('plan promote translates the group on every topic', async () => {
+  it('plan promote translates the group on every partition of every topic, by checkpoint or by the records\' timestamps', async () => {
+    // Exit 1 on this lab: it has no authorizer, so the fence step cannot be planned; the translation is what is checked here.
     const json = await cli(['plan', runbook, 'promote', '--json']);
-    expect(json.exitCode, json.all).toBe(0);
-    const plan = JSON.parse(json.stdout) as { steps: { type: string; plan: { groups?: { group: string; commits: unknown[] }[] } }[] };
+    expect(json.exitCode, json.all).not.toBe(2);
+    const plan = JSON.parse(json.stdout) as { steps: { type: string; plan: { groups?: { group: string; partitions: { method: string; translated?: number }[] }[] } }[] };
     const translate = plan.steps.find((s) => s.type === 'translate-offsets')!;
-    expect(translate.plan.groups!.find((g) => g.group === group)!.commits).toHaveLength(topics.length * PARTITIONS);
-    expect(json.stdout).not.toMatch(/compress|codec/i);
+    const ours = translate.plan.groups!.find((g) => g.group === group)!;
+    expect(ours.partitions).toHaveLength(topics.length * PARTITIONS);
+    for (const p of ours.partitions) {
+      expect(['checkpoint', 'timestamp']).toContain(p.method);
+      expect(p.translated).toBeGreaterThanOrEqual(0);
+    }
+    expect(json.stdout).not.toMatch(/compressed with|cannot be decompressed|cannot decompress/i);
   });
 });
