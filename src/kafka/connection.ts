@@ -37,7 +37,10 @@ export function clientOptions(s: ClientSettings): BaseOptions {
   return {
     clientId: s.clientId,
     bootstrapBrokers: s.bootstrap,
-    connectTimeout: s.connectionTimeoutMs,
+    // The client's connect timeout also bounds the SASL handshake (ApiVersions, SaslHandshake, SaslAuthenticate:
+    // requests, answered in request time). With SASL it is the request timeout, so that a paused broker is told by
+    // the caller's deadline, as without SASL, and a slow but live authentication is not taken for a dead cluster.
+    connectTimeout: s.sasl ? Math.max(s.connectionTimeoutMs, s.requestTimeoutMs) : s.connectionTimeoutMs,
     requestTimeout: s.requestTimeoutMs,
     // The broker-side timeout of CreateTopics, Produce acks and InitProducerId (the transaction timeout).
     timeout: s.requestTimeoutMs,
