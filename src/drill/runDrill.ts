@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { abortableSleep } from '../engine/context.js';
 import { ensureDir } from '../files.js';
 import { dirname, resolve } from 'node:path';
 import { errorMessage } from '../errors.js';
@@ -97,22 +98,6 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref()
 
 const INTERRUPTED = 'interrupted (Ctrl-C)';
 
-/** A sleep that an interrupt ends at once, with an error: the drill then goes to its recovery. */
-function sleepUnless(signal: AbortSignal | undefined, ms: number): Promise<void> {
-  return new Promise<void>((done, fail) => {
-    if (signal?.aborted) return fail(new Error(INTERRUPTED));
-    const onAbort = () => {
-      clearTimeout(timer);
-      fail(new Error(INTERRUPTED));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      done();
-    }, ms);
-    timer.unref();
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 export function scenarioOf(rb: Runbook, name: string): ScenarioSpec | undefined {
   const s = rb.drill?.scenarios[name];
@@ -172,7 +157,11 @@ function round(ms: number): number {
 export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
   const { runbook: rb, contentHash } = opts.loaded;
   const progress = opts.progress ?? (() => {});
-  const pause = (ms: number) => sleepUnless(opts.signal, ms);
+  // A sleep that Ctrl-C ends at once, with an error: the drill then goes to its recovery.
+  const pause = async (ms: number) => {
+    await abortableSleep(ms, opts.signal);
+    if (opts.signal?.aborted) throw new Error(INTERRUPTED);
+  };
   const scenario = scenarioOf(rb, opts.scenario)!;
   const probeSpec: ProbeSpec = rb.drill?.probe ?? { topic: 'failover.probe', group: 'failover-probe', keys: 32, ratePerSecond: 100, staleRatePerSecond: 20 };
   const started = new Date();
@@ -414,7 +403,8 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
     if (opts.revert) await survivor('revert', primary);
     completed = problem === undefined;
   } catch (e) {
-    problem ??= errorMessage(e);
+    // An action stopped by Ctrl-C says "interrupted" in its own words: the drill names the cause once.
+    problem ??= opts.signal?.aborted ? INTERRUPTED : errorMessage(e);
     progress(`drill stopped: ${problem}`);
   } finally {
     await probe.stopWriting().catch(() => undefined);
