@@ -288,7 +288,40 @@ function setExit(code: ExitCodeValue): void {
   exitCode = code;
 }
 
+/**
+ * A reader that goes away (`failover status | head -1`) must neither crash
+ * the command with an EPIPE stack nor stop it half-way: an action keeps
+ * going, and records what it does in its transcript, while what it would
+ * have printed is dropped.
+ */
+function dropOutputWhenReaderCloses(stream: NodeJS.WriteStream): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    stream.write = ((_chunk: unknown, enc?: unknown, cb?: unknown) => {
+      const done = typeof enc === 'function' ? enc : cb;
+      if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
+      return true;
+    }) as typeof stream.write;
+  });
+}
+
+/**
+ * kafkajs sets a negative timer after a request times out (a paused broker);
+ * Node 24 warns about that on stderr, in the middle of what the operator
+ * reads. That one warning is dropped; every other is printed as Node would.
+ */
+function quietKafkajsTimerWarning(): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (w) => {
+    if (w.name === 'TimeoutNegativeWarning') return;
+    process.stderr.write(`(node:${process.pid}) ${w.name}: ${w.message}\n`);
+  });
+}
+
 export async function main(argv: string[]): Promise<void> {
+  quietKafkajsTimerWarning();
+  dropOutputWhenReaderCloses(process.stdout);
+  dropOutputWhenReaderCloses(process.stderr);
   let interrupted = false;
   process.on('SIGINT', () => {
     // A second Ctrl-C ends at once; the first lets an action write its transcript. A command that does not

@@ -78,6 +78,13 @@ export async function drill(opts: DrillCommandOptions): Promise<ExitCodeValue> {
   }
 
   const progress = opts.json ? () => {} : (line: string) => info(c().dim(`drill: ${line}`));
+  // Ctrl-C stops the drill where it is; the fault is recovered and what was measured is reported (a second Ctrl-C ends at once).
+  const interrupt = new AbortController();
+  const onSigint = () => {
+    if (!interrupt.signal.aborted) info('drill: interrupted; stopping, recovering the fault and writing the report (Ctrl-C again ends at once)');
+    interrupt.abort();
+  };
+  process.on('SIGINT', onSigint);
   let result: DrillResult;
   try {
     result = await runDrill({
@@ -85,15 +92,18 @@ export async function drill(opts: DrillCommandOptions): Promise<ExitCodeValue> {
       runbookPath: opts.runbook,
       scenario: name,
       revert: Boolean(opts.revert),
-      runAction: opts.runAction ?? engineActionRunner({ loaded, runbookPath: opts.runbook, cwd: opts.cwd, transcriptsDir, ...(opts.env ? { env: opts.env } : {}) }),
+      runAction: opts.runAction ?? engineActionRunner({ loaded, runbookPath: opts.runbook, cwd: opts.cwd, transcriptsDir, signal: interrupt.signal, ...(opts.env ? { env: opts.env } : {}) }),
       transcriptsDir,
       argv: ['drill', opts.runbook, '--scenario', name, ...(opts.revert ? ['--revert'] : [])],
       progress,
+      signal: interrupt.signal,
       ...(opts.env ? { env: opts.env } : {}),
     });
   } catch (e) {
     if (e instanceof FailoverError) throw e;
     throw new FailoverError(`drill ${name}: ${errorMessage(e)}`, { exitCode: ExitCode.usage, hint: 'check that both clusters run and the runbook\'s addresses are right; nothing was injected', cause: e });
+  } finally {
+    process.off('SIGINT', onSigint);
   }
   result = redactDeep(result);
   writeReportFile(opts.cwd, opts.junit, () => renderDrillJunit(result), '--junit');

@@ -9,6 +9,8 @@ export interface EngineActionOptions {
   cwd: string;
   transcriptsDir: string;
   env?: NodeJS.ProcessEnv;
+  /** Ctrl-C: the action stops at its next step boundary, as `failover promote` does */
+  signal?: AbortSignal;
 }
 
 /**
@@ -40,6 +42,7 @@ export function engineActionRunner(opts: EngineActionOptions): ActionRunner {
         ...(context.declaredDown?.length ? { declaredDown: context.declaredDown } : {}),
         ...(context.knownIds ? { knownIds: context.knownIds } : {}),
         ...(context.waitMs === undefined ? {} : { waitMs: context.waitMs }),
+        ...(opts.signal ? { signal: opts.signal } : {}),
       },
       {
         confirm: async () => ({ yes: true, via: 'flag' }),

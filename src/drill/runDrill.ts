@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { abortableSleep } from '../engine/context.js';
 import { ensureDir } from '../files.js';
 import { dirname, resolve } from 'node:path';
 import { errorMessage } from '../errors.js';
@@ -89,9 +90,14 @@ export interface DrillOptions {
   faultTimeoutMs?: number;
   recoverTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** Ctrl-C: the drill stops where it is, recovers the fault and reports what it measured */
+  signal?: AbortSignal;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
+const INTERRUPTED = 'interrupted (Ctrl-C)';
+
 
 export function scenarioOf(rb: Runbook, name: string): ScenarioSpec | undefined {
   const s = rb.drill?.scenarios[name];
@@ -151,6 +157,11 @@ function round(ms: number): number {
 export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
   const { runbook: rb, contentHash } = opts.loaded;
   const progress = opts.progress ?? (() => {});
+  // A sleep that Ctrl-C ends at once, with an error: the drill then goes to its recovery.
+  const pause = async (ms: number) => {
+    await abortableSleep(ms, opts.signal);
+    if (opts.signal?.aborted) throw new Error(INTERRUPTED);
+  };
   const scenario = scenarioOf(rb, opts.scenario)!;
   const probeSpec: ProbeSpec = rb.drill?.probe ?? { topic: 'failover.probe', group: 'failover-probe', keys: 32, ratePerSecond: 100, staleRatePerSecond: 20 };
   const started = new Date();
@@ -353,7 +364,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
   try {
     const warm = phase('probe', `${probeSpec.ratePerSecond} events/s on ${probeSpec.topic}, group ${probeSpec.group}`);
     await probe.start();
-    await sleep(opts.warmupMs ?? 3000);
+    await pause(opts.warmupMs ?? 3000);
     end(warm, true);
 
     if (scenario.fault) {
@@ -365,14 +376,14 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
     }
     if (scenario.dwell > 0) {
       const p = phase('dwell', `${scenario.dwell} ms`);
-      await sleep(scenario.dwell);
+      await pause(scenario.dwell);
       end(p, true);
     }
 
     const act = await runAction(scenario.action, Boolean(scenario.fault));
     if (act.outcome !== 'ok') throw new Error(`${scenario.action} did not succeed (${act.outcome}): ${act.summary}`);
     // The switch's loss: the secondary as it stands, before any repair of the primary.
-    await sleep(1000);
+    await pause(1000);
     await survivor('switch', secondary);
     await writeProbeRecords();
 
@@ -381,18 +392,19 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
       for (const r of [rec, fence]) if (r.status === 'rejected') throw r.reason;
       const dwell = scenario.dwell > 0 ? scenario.dwell : (opts.revertDwellMs ?? 5000);
       const p = phase('dwell', `promoted for ${dwell} ms before the revert`);
-      await sleep(dwell);
+      await pause(dwell);
       end(p, true);
       const rev = await runAction('revert');
       if (rev.outcome !== 'ok') throw new Error(`revert did not succeed (${rev.outcome}): ${rev.summary}`);
     }
-    await sleep(1000);
+    await pause(1000);
     await probe.stopWriting();
     await drain(probe);
     if (opts.revert) await survivor('revert', primary);
     completed = problem === undefined;
   } catch (e) {
-    problem ??= errorMessage(e);
+    // An action stopped by Ctrl-C says "interrupted" in its own words: the drill names the cause once.
+    problem ??= opts.signal?.aborted ? INTERRUPTED : errorMessage(e);
     progress(`drill stopped: ${problem}`);
   } finally {
     await probe.stopWriting().catch(() => undefined);
