@@ -305,21 +305,7 @@ function dropOutputWhenReaderCloses(stream: NodeJS.WriteStream): void {
   });
 }
 
-/**
- * kafkajs sets a negative timer after a request times out (a paused broker);
- * Node 24 warns about that on stderr, in the middle of what the operator
- * reads. That one warning is dropped; every other is printed as Node would.
- */
-function quietKafkajsTimerWarning(): void {
-  process.removeAllListeners('warning');
-  process.on('warning', (w) => {
-    if (w.name === 'TimeoutNegativeWarning') return;
-    process.stderr.write(`(node:${process.pid}) ${w.name}: ${w.message}\n`);
-  });
-}
-
 export async function main(argv: string[]): Promise<void> {
-  quietKafkajsTimerWarning();
   dropOutputWhenReaderCloses(process.stdout);
   dropOutputWhenReaderCloses(process.stderr);
   let interrupted = false;
