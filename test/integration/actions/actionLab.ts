@@ -254,6 +254,20 @@ export async function preparedRunbook(
       ? true
       : undefined;
   });
+  // And settled: MM2 commits a better translation into west's groups as its offset syncs catch up (slowly on a loaded
+  // machine), which would move west under a test's "before" as well. Settled = unchanged for 5 s, three sync intervals.
+  let last = '';
+  let since = Date.now();
+  await eventually("MM2's synced offsets on west have settled", 60_000, async () => {
+    const all = await fetchGroupOffsets(admin.west, rb.groups);
+    const now = JSON.stringify(rb.groups.map((g) => all.get(g)));
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+      return undefined;
+    }
+    return Date.now() - since >= 5_000 ? true : undefined;
+  });
   return rb;
 }
 

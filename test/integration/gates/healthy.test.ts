@@ -33,7 +33,8 @@ describe('failover check on a healthy lab', () => {
   });
 
   it('every gate scores at least 1, and offsets scores 2 once the groups have checkpoints', async () => {
-    const run = await eventually('offsets scores 2', 90_000, async () => {
+    // MM2 checkpoints within seconds on an idle machine; on a loaded 2-core one (CI beside other labs) it took over 90 s.
+    const run = await eventually('offsets scores 2', 180_000, async () => {
       const r = await runCheck(runbook);
       return gate(r.result, 'offsets').score === 2 ? r : undefined;
     }).catch(async (e: Error) => {
@@ -49,7 +50,7 @@ describe('failover check on a healthy lab', () => {
     expect(result.readiness.ready).toBe(true);
     expect(run.cli.exitCode, run.cli.stderr).toBe(0);
     expect(checkResultSchema(result), JSON.stringify(checkResultSchema.errors)).toBe(true);
-  });
+  }, 420_000);
 
   it('our MM2 translation of a group is never ahead of what MM2 itself commits into that group on west, and equals it once settled', async () => {
     const westAdmin = await conns.west.admin();
@@ -79,7 +80,7 @@ describe('failover check on a healthy lab', () => {
       return pairs.map((p) => ({ ...p, mm2: now.get(p.tp) }));
     };
     const settled = (pairs: { ours?: number; mm2?: number }[]) => pairs.length === 6 && pairs.every((p) => p.ours !== undefined && p.ours === p.mm2);
-    const first = await eventually('MM2 syncs the group offsets to west and they equal ours', 90_000, async () => {
+    const first = await eventually('MM2 syncs the group offsets to west and they equal ours', 180_000, async () => {
       const pairs = await poll();
       return settled(pairs) ? pairs : undefined;
     });
@@ -90,13 +91,13 @@ describe('failover check on a healthy lab', () => {
     // 17 -> 25 crosses the offset sync near 19, so MM2's translation moves forward (it never moves back).
     await commitOnEast(conns.east, groups[0]!, topics[0]!, { 0: 25, 1: 30, 2: 29 });
     const moved = (pairs: { tp: string; ours?: number }[]) => pairs.find((p) => p.tp === `east.${topics[0]}-0`)?.ours;
-    const second = await eventually('both follow a new commit', 90_000, async () => {
+    const second = await eventually('both follow a new commit', 180_000, async () => {
       const pairs = await poll();
       return settled(pairs) && moved(pairs)! > moved(first)! ? pairs : undefined;
     });
     expect(ahead).toEqual([]);
     expect(second.every((p) => p.ours === p.mm2)).toBe(true);
-  });
+  }, 420_000);
 
   it('writes JUnit XML and Markdown from the same result', async () => {
     const junit = join(dir, 'reports', 'check.xml');
