@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Admin, Consumer, Producer, loggers, type BaseOptions, type Broker, type Connection, type ConsumerOptions, type ProducerOptions, type SASLOptions } from '@platformatic/kafka';
+import { Admin, Consumer, Producer, loggers, type Base, type BaseOptions, type ConnectionPoolEventPayload, type Broker, type Connection, type ConsumerOptions, type ProducerOptions, type SASLOptions } from '@platformatic/kafka';
 import { withTimeout } from './timeout.js';
 import { ClusterUnreachableError, describeKafkaError, isAuthError, isAuthzError, isNoAnswer, kafkaCodes } from './kafkaErrors.js';
 
@@ -23,6 +23,28 @@ export interface ClientSettings {
 }
 
 const SASL_MECHANISM = { plain: 'PLAIN', 'scram-sha-256': 'SCRAM-SHA-256', 'scram-sha-512': 'SCRAM-SHA-512' } as const;
+
+const ignoreConnectionError = (): void => undefined;
+
+/**
+ * The client's connection pool listens for a connection's 'error' only
+ * once. A connection that fails a second time (a broker killed while the
+ * client connects to it, as the primary-down drill does) throws the second
+ * as an unheard event, which ends the process. The call that used the
+ * connection has failed already with its own error, which its caller
+ * reports; every later 'error' of that connection is heard here and let go.
+ * Every client failover makes goes through this.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any client: each narrows the events type its own way
+export function hearConnectionErrors<C extends Base<any, any>>(client: C): C {
+  const hear = ({ connection }: ConnectionPoolEventPayload): void => {
+    if (!connection.listeners('error').includes(ignoreConnectionError)) connection.on('error', ignoreConnectionError);
+  };
+  const base = client as Base;
+  base.on('client:broker:connect', hear);
+  base.on('client:broker:failed', hear);
+  return client;
+}
 
 /**
  * The client's options for failover: no retries inside the client (they
@@ -296,7 +318,7 @@ export class KafkaConnection {
   private openAdmin(): Promise<Admin> {
     if (this.adminClient) return Promise.resolve(this.adminClient);
     if (this.adminConnecting) return this.adminConnecting;
-    const admin = new Admin(this.options);
+    const admin = hearConnectionErrors(new Admin(this.options));
     const connecting: Promise<Admin> = admin.listApis().then(
       () => {
         if (this.adminConnecting !== connecting) {
@@ -357,14 +379,16 @@ export class KafkaConnection {
   producer(settings: ProducerSettings = {}): Producer<Buffer, Buffer, Buffer, Buffer> {
     const { timeoutMs, retries, ...rest } = settings;
     const idempotent = rest.idempotent === true || rest.transactionalId !== undefined;
-    const p = new Producer<Buffer, Buffer, Buffer, Buffer>({
-      ...this.options,
-      autocreateTopics: false,
-      ...(retries !== undefined ? { retries } : {}),
-      ...(idempotent ? { retries: 2, producerId: -1n, producerEpoch: -1 } : {}),
-      ...(timeoutMs !== undefined ? { timeout: timeoutMs } : {}),
-      ...rest,
-    });
+    const p = hearConnectionErrors(
+      new Producer<Buffer, Buffer, Buffer, Buffer>({
+        ...this.options,
+        autocreateTopics: false,
+        ...(retries !== undefined ? { retries } : {}),
+        ...(idempotent ? { retries: 2, producerId: -1n, producerEpoch: -1 } : {}),
+        ...(timeoutMs !== undefined ? { timeout: timeoutMs } : {}),
+        ...rest,
+      }),
+    );
     this.producers.add(p);
     return p;
   }
@@ -381,7 +405,7 @@ export class KafkaConnection {
    * process.
    */
   consumer(groupId: string, settings: ConsumerSettings = {}): Consumer<Buffer, Buffer, Buffer, Buffer> {
-    const c = new Consumer<Buffer, Buffer, Buffer, Buffer>({ ...this.options, autocreateTopics: false, ...settings, groupId } as ConsumerOptions<Buffer, Buffer, Buffer, Buffer>);
+    const c = hearConnectionErrors(new Consumer<Buffer, Buffer, Buffer, Buffer>({ ...this.options, autocreateTopics: false, ...settings, groupId } as ConsumerOptions<Buffer, Buffer, Buffer, Buffer>));
     this.consumers.add(c);
     return c;
   }

@@ -10,7 +10,7 @@ import {
   compatibilityPartitioner,
   type MessagesStream,
 } from '@platformatic/kafka';
-import { clientOptions, KafkaConnection, type ClusterAuth } from './connection.js';
+import { clientOptions, hearConnectionErrors, KafkaConnection, type ClusterAuth } from './connection.js';
 import { errorTree, isAuthzError, isConnectError, isTimeout } from './kafkaErrors.js';
 import { withTimeout } from './timeout.js';
 
@@ -90,8 +90,8 @@ export class ProbeProducer {
   /** Learns the topic's partitions and the cluster id, within the deadline; the producer connects on its first send. */
   static async connect(o: ProbeClientOptions, topic: string): Promise<ProbeProducer> {
     const opts = optionsFor(o, 0);
-    const producer = new Producer<Buffer, Buffer, Buffer, Buffer>({ ...opts, idempotent: false, acks: ProduceAcks.ALL, autocreateTopics: false });
-    const admin = new Admin(opts);
+    const producer = hearConnectionErrors(new Producer<Buffer, Buffer, Buffer, Buffer>({ ...opts, idempotent: false, acks: ProduceAcks.ALL, autocreateTopics: false }));
+    const admin = hearConnectionErrors(new Admin(opts));
     const deadline = o.requestTimeoutMs + o.connectionTimeoutMs;
     try {
       const md = await withTimeout(`probe producer: connect to ${o.bootstrap.join(',')}`, deadline, admin.metadata({ topics: [topic], forceUpdate: true }));
@@ -171,8 +171,8 @@ export class ProbeConsumer {
     onError: (e: unknown) => void,
   ): Promise<{ consumer: ProbeConsumer; start: ProbeConsumerStart }> {
     const opts = optionsFor(o, 2);
-    const admin = new Admin(optionsFor(o, 0));
-    const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
+    const admin = hearConnectionErrors(new Admin(optionsFor(o, 0)));
+    const consumer = hearConnectionErrors(new Consumer<Buffer, Buffer, Buffer, Buffer>({
       ...opts,
       groupId: group,
       autocreateTopics: false,
@@ -180,7 +180,7 @@ export class ProbeConsumer {
       sessionTimeout: 10_000,
       heartbeatInterval: 1000,
       maxWaitTime: 100,
-    });
+    }));
     const probe = new ProbeConsumer(consumer);
     // An 'error' nobody listens to would end the process.
     const failed = (e: unknown) => {
