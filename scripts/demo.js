@@ -9,7 +9,7 @@
 // took a single write after the switch, and ends by printing where its
 // report is.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, relative } from 'node:path';
 
@@ -37,13 +37,6 @@ if (state && state.settings && state.settings.secure === false) {
 
 step('failover lab up --secure');
 run(['lab', 'up', '--secure']);
-
-// The lab's clients find Kafka through this file; the route starts at east.
-const route = join(labDir, 'route', 'orders.properties');
-if (!existsSync(route)) {
-  mkdirSync(dirname(route), { recursive: true });
-  writeFileSync(route, 'bootstrap.servers=127.0.0.1:19092\n');
-}
 
 // The runbook takes its passwords from the environment; the lab generated them
 // into .lab/secrets.json. They go to the drill's environment and nowhere else.

@@ -222,6 +222,11 @@ export async function labUp(req: LabUpRequest, progress: Progress = () => {}): P
       hint: `run \`failover lab resume ${paused[0]}\` first`,
     });
   }
+  // The lab runbooks' route (switch-route rewrites it), also for a lab already running: it starts at east.
+  // A route a promote switched is kept.
+  mkdirSync(paths.route, { recursive: true });
+  const route = join(paths.route, 'orders.properties');
+  if (!existsSync(route)) writeFileSync(route, `bootstrap.servers=${bootstrapOf(s, 'east')}\n`);
   if (PROCESSES.every((n) => states[n] === 'running')) {
     const running = await describeLab(req.dir);
     // MirrorMaker 2 in dedicated mode does not always recover from a restarted broker: its workers wait on an
@@ -248,7 +253,6 @@ export async function labUp(req: LabUpRequest, progress: Progress = () => {}): P
 
   const cp = await resolveClasspath(s.kafkaVersion, paths.classpath(s.kafkaVersion), progress);
   mkdirSync(paths.logs, { recursive: true });
-  mkdirSync(paths.route, { recursive: true });
   const secrets = s.secure ? labSecrets(paths.secrets) : undefined;
   // A lab that cannot come up is not left half-running: what this call started, it stops.
   const startedNow: ProcessName[] = [];
