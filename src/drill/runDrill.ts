@@ -98,7 +98,6 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref()
 
 const INTERRUPTED = 'interrupted (Ctrl-C)';
 
-
 export function scenarioOf(rb: Runbook, name: string): ScenarioSpec | undefined {
   const s = rb.drill?.scenarios[name];
   if (s) return s;
