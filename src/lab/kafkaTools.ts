@@ -22,6 +22,7 @@ export const KAFKA_TOOLS = {
   consumerGroups: 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
   acls: 'org.apache.kafka.tools.AclCommand',
   consoleProducer: 'org.apache.kafka.tools.ConsoleProducer',
+  consoleConsumer: 'org.apache.kafka.tools.consumer.ConsoleConsumer',
 } as const;
 
 export type KafkaToolName = keyof typeof KAFKA_TOOLS;
@@ -41,10 +42,11 @@ const SCRIPT: Record<KafkaToolName, string> = {
   consumerGroups: 'kafka-consumer-groups.sh',
   acls: 'kafka-acls.sh',
   consoleProducer: 'kafka-console-producer.sh',
+  consoleConsumer: 'kafka-console-consumer.sh',
 };
 
 /** The flag that names a file of client settings (the secure lab's credentials). */
-const CONFIG_FLAG: Partial<Record<KafkaToolName, string>> = { consoleProducer: '--producer.config' };
+const CONFIG_FLAG: Partial<Record<KafkaToolName, string>> = { consoleProducer: '--producer.config', consoleConsumer: '--consumer.config' };
 
 /** Tools log to stderr, errors only, so that stdout holds just the tool's answer. */
 const TOOLS_LOG4J2 = [
