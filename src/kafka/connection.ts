@@ -6,23 +6,35 @@ import { ClusterUnreachableError, describeKafkaError, isAuthError, isAuthzError,
 // The client logs through `debug`; with DEBUG=plt:kafka:* its protocol logger prints request bytes, SASL passwords included.
 for (const logger of Object.values(loggers)) logger.enabled = false;
 
+/** SASL credentials: a user and password (PLAIN, SCRAM), or a bearer token (OAUTHBEARER). */
+export type SaslCredentials =
+  | { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string }
+  | { mechanism: 'oauthbearer'; token: string };
+
 export interface ClusterAuth {
-  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+  sasl?: SaslCredentials;
   /** true for the system trust store, or PEM text */
-  tls?: { ca?: string; cert?: string; key?: string } | boolean;
+  tls?: { ca?: string; cert?: string; key?: string; servername?: string } | boolean;
 }
 
 /** Where and how to reach a cluster, as the client takes it; PEM given as text or as file paths. */
 export interface ClientSettings {
   bootstrap: string[];
   clientId: string;
-  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+  sasl?: SaslCredentials;
   tls?: true | { ca?: string; cert?: string; key?: string; servername?: string; files?: boolean };
   requestTimeoutMs: number;
   connectionTimeoutMs: number;
 }
 
-const SASL_MECHANISM = { plain: 'PLAIN', 'scram-sha-256': 'SCRAM-SHA-256', 'scram-sha-512': 'SCRAM-SHA-512' } as const;
+const SASL_MECHANISM = { plain: 'PLAIN', 'scram-sha-256': 'SCRAM-SHA-256', 'scram-sha-512': 'SCRAM-SHA-512', oauthbearer: 'OAUTHBEARER' } as const;
+
+/** The client's SASL options for our credentials. */
+export function saslOptions(c: SaslCredentials): SASLOptions {
+  // OAUTHBEARER sends the token as it is (RFC 7628's GS2 header and auth=Bearer); no extensions.
+  if (c.mechanism === 'oauthbearer') return { mechanism: SASL_MECHANISM.oauthbearer, token: c.token };
+  return { mechanism: SASL_MECHANISM[c.mechanism], username: c.username, password: c.password };
+}
 
 /**
  * The client's options for failover: no retries inside the client (they
@@ -31,7 +43,7 @@ const SASL_MECHANISM = { plain: 'PLAIN', 'scram-sha-256': 'SCRAM-SHA-256', 'scra
  * the request timeout as the per-request deadline.
  */
 export function clientOptions(s: ClientSettings): BaseOptions {
-  const sasl: SASLOptions | undefined = s.sasl ? { mechanism: SASL_MECHANISM[s.sasl.mechanism], username: s.sasl.username, password: s.sasl.password } : undefined;
+  const sasl: SASLOptions | undefined = s.sasl ? saslOptions(s.sasl) : undefined;
   const tls = s.tls;
   const pem = (v: string | undefined) => (v === undefined ? undefined : tls !== true && tls?.files ? readFileSync(v, 'utf8') : v);
   return {
