@@ -553,7 +553,7 @@ export function labTargets(s: LabSettings, action: 'kill' | 'pause' | 'resume' |
   if (nodeNamed(s, name)) return [name];
   if (name === 'mm2' && (action === 'kill' || action === 'logs')) return ['mm2'];
   const choices = [...BROKERS, ...allNodes(s).filter((n) => n.name !== n.cluster).map((n) => n.name), ...(action === 'kill' || action === 'logs' ? ['mm2'] : [])];
-  throw new FailoverError(`cannot ${action} "${name}"`, { hint: `choose one of: ${choices.join(', ')}` });
+  throw new FailoverError(action === 'logs' ? `no lab process "${name}"` : `cannot ${action} "${name}"`, { hint: `choose one of: ${choices.join(', ')}` });
 }
 
 export function labSignal(dir: string, action: 'kill' | 'pause' | 'resume', name: string): { name: ProcessName; pid: number }[] {
