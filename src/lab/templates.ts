@@ -65,7 +65,14 @@ export function serverProperties(s: LabSettings, node: LabNode | BrokerName, dat
     prop('log.dirs', dataDir),
     prop('num.partitions', 3),
     prop('default.replication.factor', rf),
-    ...(shape.brokers > 1 ? [prop('min.insync.replicas', minIsr)] : []),
+    ...(shape.brokers > 1
+      ? [
+          prop('min.insync.replicas', minIsr),
+          // A node that comes back (lab up after lab kill east-2) gets its preferred leaderships back within seconds,
+          // not Kafka's five minutes: the lab's leaders stay spread between tests.
+          prop('leader.imbalance.check.interval.seconds', 10),
+        ]
+      : []),
     prop('offsets.topic.replication.factor', rf),
     prop('offsets.topic.num.partitions', 10),
     prop('transaction.state.log.replication.factor', rf),

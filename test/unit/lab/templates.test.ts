@@ -69,6 +69,7 @@ describe('server.properties per profile', () => {
       expect(p.get(k), k).toBe('3');
     }
     for (const k of ['min.insync.replicas', 'transaction.state.log.min.isr', 'share.coordinator.state.topic.min.isr']) expect(p.get(k), k).toBe('2');
+    expect(p.get('leader.imbalance.check.interval.seconds')).toBe('10');
   });
 
   it('--tls without SASL: an SSL client listener with the lab keystore; inner listeners stay plaintext on loopback', () => {
