@@ -18,6 +18,9 @@ export const TEST_LAB = {
   westPort: Number(process.env.FAILOVER_TEST_WEST_PORT ?? 29192),
   topics: ['orders', 'payments', 'failover.probe', '/it-.*/'],
   groups: ['billing', 'shipping', 'failover-probe', '/it-.*/'],
+  // Extra `lab up` options for the two default test labs, to run the suite on another profile, e.g.
+  // FAILOVER_TEST_LAB_OPTIONS=--no-sync-group-offsets (with other dirs or ports: a lab keeps its shape).
+  profile: (process.env.FAILOVER_TEST_LAB_OPTIONS ?? '').split(' ').filter(Boolean),
 };
 
 /** The secure lab (SASL/SCRAM and the StandardAuthorizer on both clusters). */
