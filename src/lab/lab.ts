@@ -315,8 +315,11 @@ export async function labUp(req: LabUpRequest, progress: Progress = () => {}): P
 
   const paused = names.filter((n) => states[n] === 'paused');
   if (paused.length) {
+    // A whole paused cluster is resumed by its name, as it was paused; a single node by its own.
+    const cluster = nodeNamed(s, paused[0]!)?.cluster;
+    const whole = cluster !== undefined && paused.length > 1 && paused.every((n) => nodeNamed(s, n)?.cluster === cluster);
     throw new FailoverError(`${paused.join(' and ')} ${paused.length > 1 ? 'are' : 'is'} paused`, {
-      hint: `run \`failover lab resume ${paused.length > 1 && paused.every((n) => nodeNamed(s, n)?.cluster === nodeNamed(s, paused[0]!)?.cluster) ? nodeNamed(s, paused[0]!)!.cluster : paused[0]}\` first`,
+      hint: `run \`failover lab resume ${whole ? cluster : paused[0]}\` first`,
     });
   }
   if (names.every((n) => states[n] === 'running')) {
