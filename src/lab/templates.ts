@@ -165,6 +165,10 @@ function clientListenerSasl(m: LabSaslMechanism, secrets: LabSecrets): string[] 
         prop(`${l}sasl.jaas.config`, `${JAAS.oauth} required unsecuredLoginStringClaim_sub="admin";`),
         prop(`${l}sasl.server.callback.handler.class`, OAUTH_UNSECURED.validator),
         prop(`${l}sasl.login.callback.handler.class`, OAUTH_UNSECURED.login),
+        // Kafka gives an OAUTHBEARER session the token's remaining lifetime (ten years for the lab's tokens). The
+        // client re-authenticates at 80% of it with a plain setTimeout, which overflows past 24.8 days and fires at
+        // once, again and again (ILLEGAL_SASL_STATE). A day's cap keeps the timer in range.
+        prop(`${l}connections.max.reauth.ms`, 24 * 3600 * 1000),
       ];
   }
 }

@@ -47,6 +47,15 @@ export const TLS_SCRAM512_LAB: TestLab = {
   profile: ['--brokers', '3', '--tls', '--sasl', 'scram-sha-512'],
 };
 
+/** A 1-broker lab with unsecured OAUTHBEARER tokens (`lab up --sasl oauthbearer`), started by the file that needs it. */
+export const OAUTH_LAB: TestLab = {
+  ...TEST_LAB,
+  dir: process.env.FAILOVER_TEST_OAUTH_LAB_DIR ?? join(repoRoot, '.lab-test-oauth'),
+  eastPort: Number(process.env.FAILOVER_TEST_OAUTH_EAST_PORT ?? 19692),
+  westPort: Number(process.env.FAILOVER_TEST_OAUTH_WEST_PORT ?? 29692),
+  profile: ['--sasl', 'oauthbearer'],
+};
+
 export interface TestLab {
   dir: string;
   eastPort: number;

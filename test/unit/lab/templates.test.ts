@@ -105,6 +105,8 @@ describe('server.properties per profile', () => {
     expect(p.get('listener.name.client.oauthbearer.sasl.server.callback.handler.class')).toMatch(/OAuthBearerUnsecuredValidatorCallbackHandler$/);
     expect(p.get('listener.name.client.oauthbearer.sasl.login.callback.handler.class')).toMatch(/OAuthBearerUnsecuredLoginCallbackHandler$/);
     expect(p.get('listener.name.client.oauthbearer.sasl.jaas.config')).toContain('unsecuredLoginStringClaim_sub="admin"');
+    // Sessions are capped below 2^31 ms: the client's re-authentication timer overflows past that.
+    expect(Number(p.get('listener.name.client.oauthbearer.connections.max.reauth.ms'))).toBeLessThan(2 ** 31 / 0.8);
   });
 });
 
