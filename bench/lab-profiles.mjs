@@ -4,7 +4,7 @@
 // the resident memory of the lab's java processes then (the RSS of every
 // process whose command line carries the lab's marker, summed). Each profile
 // is started, measured and purged in turn, one at a time.
-// Usage: node bench/lab-profiles.mjs [--east-port 19892] [--west-port 29892] [--only "--brokers 3 --tls"]
+// Usage: node bench/lab-profiles.mjs [--east-port 19892] [--west-port 29892] [--only="--brokers 3 --tls"]
 //        (run `npm run build` first)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
