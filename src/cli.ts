@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, FailoverError, errorMessage, type ExitCodeValue } from './errors.js';
+import { guardStrayConnectionErrors } from './kafka/strayErrors.js';
 import { printError } from './ui/report.js';
 import { toolVersion } from './version.js';
 
@@ -335,6 +336,8 @@ function dropOutputWhenReaderCloses(stream: NodeJS.WriteStream): void {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // The call that met a broker's failure reports it; the client's stray second report of it must not end the command.
+  guardStrayConnectionErrors(() => undefined);
   dropOutputWhenReaderCloses(process.stdout);
   dropOutputWhenReaderCloses(process.stderr);
   let interrupted = false;

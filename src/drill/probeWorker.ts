@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorMessage } from '../errors.js';
+import { guardStrayConnectionErrors } from '../kafka/strayErrors.js';
 import { Probe } from './probe.js';
 import { ProbeLog, epochNow } from './probeLog.js';
 import { clientOptionsFor } from './probeSetup.js';
@@ -24,6 +25,9 @@ const probe = new Probe({
   ...(data.controlFile ? { controlFile: data.controlFile } : {}),
   ...(data.stale ? { stale: data.stale } : {}),
 });
+
+// A client's stray connection failure must not end the probe's thread, and with it the drill's measurement.
+guardStrayConnectionErrors((e) => log.errorText(`client connection: ${errorMessage(e)}`));
 
 function unreadAcked(): number {
   const seen = new Uint8Array(log.count);

@@ -3,6 +3,7 @@ import { waitForLeaders } from './clusterInfo.js';
 import type { KafkaConnection } from './connection.js';
 import { OFFSET_OUT_OF_RANGE, fetchPartitions } from './fetch.js';
 import { hasKafkaError } from './kafkaErrors.js';
+import { whileLeadersMove } from './leaderRetry.js';
 import { EARLIEST_TIMESTAMP, listOffsets } from './listOffsets.js';
 import { clusterMetadata, leaderIndex, type RawTopicMetadata } from './metadata.js';
 import { committedRecords } from './recordBatch.js';
@@ -116,9 +117,15 @@ const LEADER_WAIT_MS = 20_000;
  * READ_COMMITTED stops at the last stable offset; records of aborted
  * transactions (a contender that lost its compare-and-set) and transaction
  * markers are dropped, as a read_committed consumer would. A missing topic
- * reads as empty.
+ * reads as empty. A leader that is not serving yet (the topic was created a
+ * moment ago, a broker restarted) is waited for, as the lock's first read
+ * on a fresh pair meets it.
  */
 export async function readStateTopic(conn: KafkaConnection, topic: string): Promise<StateSnapshot> {
+  return whileLeadersMove(() => readStateTopicOnce(conn, topic));
+}
+
+async function readStateTopicOnce(conn: KafkaConnection, topic: string): Promise<StateSnapshot> {
   const out: StateSnapshot = new Map();
   const meta = await topicMetadata(conn, topic);
   if (!meta) return out;
