@@ -276,9 +276,12 @@ export class KafkaConnection {
    * Runs one cluster call under the deadline, naming the cluster on failure.
    * With `reachability: 'once'`, a cluster known not to answer fails the call
    * at once (ClusterUnreachableError), and a call that gets no answer records
-   * the cluster as unreachable for the calls after it.
+   * the cluster as unreachable for the calls after it, unless `scope` is
+   * 'broker': a call to one broker (a partition's leader) that gets no
+   * answer says that broker is gone, which on a cluster of several is a
+   * leader about to move, not a cluster down (see leaderRetry.ts).
    */
-  async call<T>(what: string, fn: () => Promise<T>, timeoutMs = this.timeoutMs): Promise<T> {
+  async call<T>(what: string, fn: () => Promise<T>, timeoutMs = this.timeoutMs, scope: 'cluster' | 'broker' = 'cluster'): Promise<T> {
     if (this.decideOnce) {
       const r = await this.reachability();
       if (!r.ok) throw new ClusterUnreachableError(this.name, what, r);
@@ -287,7 +290,7 @@ export class KafkaConnection {
       return await withTimeout(`${this.name}: ${what}`, timeoutMs, fn());
     } catch (e) {
       const err = describeKafkaError(e, { cluster: this.name, bootstrap: this.bootstrap, what });
-      if (this.decideOnce && isNoAnswer(e)) this.recordNoAnswer(err.message, err.hint);
+      if (this.decideOnce && scope === 'cluster' && isNoAnswer(e)) this.recordNoAnswer(err.message, err.hint);
       throw err;
     }
   }
@@ -342,13 +345,18 @@ export class KafkaConnection {
    */
   async broker(nodeId: number): Promise<Connection> {
     const admin = await this.admin();
-    return this.call(`connect to broker ${nodeId}`, async () => {
-      const known = this.brokers.get(nodeId);
-      if (known) return admin.connections.get(known);
-      const c = (await admin.connectToBrokers([nodeId])).get(nodeId);
-      if (!c) throw new Error(`broker ${nodeId} is not in ${this.name}'s metadata`);
-      return c;
-    });
+    return this.call(
+      `connect to broker ${nodeId}`,
+      async () => {
+        const known = this.brokers.get(nodeId);
+        if (known) return admin.connections.get(known);
+        const c = (await admin.connectToBrokers([nodeId])).get(nodeId);
+        if (!c) throw new Error(`broker ${nodeId} is not in ${this.name}'s metadata`);
+        return c;
+      },
+      this.timeoutMs,
+      'broker',
+    );
   }
 
   /** A connection to any broker that answers: a bootstrap address, or a broker from the newest metadata. */

@@ -3,7 +3,8 @@ import { waitForLeaders } from './clusterInfo.js';
 import type { KafkaConnection } from './connection.js';
 import { OFFSET_OUT_OF_RANGE, fetchPartitions } from './fetch.js';
 import { hasKafkaError } from './kafkaErrors.js';
-import { whileLeadersMove } from './leaderRetry.js';
+import { BROKER_LOSS_WAIT_MS, movesPartitions, whileLeadersMove } from './leaderRetry.js';
+import { protocolError } from './protocol.js';
 import { EARLIEST_TIMESTAMP, listOffsets } from './listOffsets.js';
 import { clusterMetadata, leaderIndex, type RawTopicMetadata } from './metadata.js';
 import { committedRecords } from './recordBatch.js';
@@ -75,6 +76,7 @@ export type StateSnapshot = Map<string, StateValue>;
 
 const READ_COMMITTED = 1;
 const PARTITION = 0;
+const LEADER_NOT_AVAILABLE = 5;
 const MAX_BYTES = 4 * 1024 * 1024;
 
 /** Metadata of the one topic (a cluster with thousands of partitions answers that in milliseconds), or undefined when it does not exist. */
@@ -122,15 +124,30 @@ const LEADER_WAIT_MS = 20_000;
  * on a fresh pair meets it.
  */
 export async function readStateTopic(conn: KafkaConnection, topic: string): Promise<StateSnapshot> {
-  return whileLeadersMove(() => readStateTopicOnce(conn, topic));
+  // A leader whose broker stopped answering is waited for too (the next one is elected once the broker is fenced);
+  // a cluster whose Metadata does not answer is not, since that is the cluster down, not a leader moving.
+  let metadataFailed: unknown;
+  const meta = async () => {
+    try {
+      return await topicMetadata(conn, topic);
+    } catch (e) {
+      metadataFailed = e;
+      throw e;
+    }
+  };
+  return whileLeadersMove(() => readStateTopicOnce(conn, topic, meta), BROKER_LOSS_WAIT_MS, undefined, undefined, (e) => e !== metadataFailed && movesPartitions(e));
 }
 
-async function readStateTopicOnce(conn: KafkaConnection, topic: string): Promise<StateSnapshot> {
+async function readStateTopicOnce(conn: KafkaConnection, topic: string, metadata: () => Promise<RawTopicMetadata | undefined>): Promise<StateSnapshot> {
   const out: StateSnapshot = new Map();
-  const meta = await topicMetadata(conn, topic);
+  const meta = await metadata();
   if (!meta) return out;
   const leader = meta.partitionMetadata.find((p) => p.partitionId === PARTITION)?.leader;
-  if (leader === undefined || leader < 0) throw new Error(`${conn.name}: ${topic} has no leader`);
+  if (leader === undefined || leader < 0) {
+    const e = protocolError(LEADER_NOT_AVAILABLE);
+    e.message = `${conn.name}: ${topic} has no leader (${e.apiId})`;
+    throw e;
+  }
   const broker = await conn.broker(leader);
   let next = 0;
   let stable: number | undefined;
@@ -148,6 +165,8 @@ async function readStateTopicOnce(conn: KafkaConnection, topic: string): Promise
         maxBytes: MAX_BYTES,
         isolationLevel: READ_COMMITTED,
       }),
+      conn.timeoutMs,
+      'broker',
     );
     if (!part) break;
     if (part.errorCode === OFFSET_OUT_OF_RANGE) {
