@@ -220,8 +220,10 @@ const isFenced = (e: unknown) => hasKafkaError(e, 'PRODUCER_FENCED', 'INVALID_PR
 /**
  * The transaction coordinator is not there yet: a cluster's first
  * transaction creates __transaction_state, and a coordinator that has just
- * moved loads it. Both pass within seconds; a broker that does not answer
- * at all fails with a timeout instead, and is not waited for here.
+ * moved loads it. Both pass within seconds. A coordinator or leader whose
+ * broker does not answer is waited for the same way while the rest of the
+ * cluster answers (a broker lost: its roles move once it is fenced), and
+ * not when the whole cluster is silent.
  */
 const isCoordinatorMoment = (e: unknown) => hasKafkaError(e, 'COORDINATOR_NOT_AVAILABLE', 'NOT_COORDINATOR', 'COORDINATOR_LOAD_IN_PROGRESS');
 /** How long a write waits in all for a coordinator that is not there yet. */
@@ -269,7 +271,8 @@ export class StateTopicWriter {
       const producer = this.conn.producer({ transactionalId: this.transactionalId, idempotent: true, timeoutMs: 30_000 });
       this.producer = producer;
       try {
-        const txn = await this.conn.call(`begin a transaction on ${this.topic}`, () => producer.beginTransaction());
+        // Calls to one broker (the transaction coordinator, the partition's leader): no answer there is a broker lost, judged below.
+        const txn = await this.conn.call(`begin a transaction on ${this.topic}`, () => producer.beginTransaction(), this.conn.timeoutMs, 'broker');
         const current = await readStateTopic(this.conn, this.topic);
         const decision = decide(current);
         if ('refuse' in decision) {
@@ -288,13 +291,15 @@ export class StateTopicWriter {
                 value: w.value === null ? undefined : Buffer.from(JSON.stringify(w.value), 'utf8'),
               })),
             }),
+            this.conn.timeoutMs,
+            'broker',
           );
         }
-        await this.conn.call(`commit ${this.topic}`, () => txn.commit());
+        await this.conn.call(`commit ${this.topic}`, () => txn.commit(), this.conn.timeoutMs, 'broker');
         return decision.result;
       } catch (e) {
         last = e;
-        if (isCoordinatorMoment(e) && Date.now() < coordinatorDeadline) {
+        if ((isCoordinatorMoment(e) || (movesPartitions(e) && (await this.clusterAnswers()))) && Date.now() < coordinatorDeadline) {
           // Not a contender's fence: the attempt is not counted, only the time.
           attempt--;
           await new Promise((r) => setTimeout(r, 1000));
@@ -304,6 +309,22 @@ export class StateTopicWriter {
       }
     }
     throw new Error(`${this.conn.name}: ${this.topic}: another writer kept fencing this one (${errorMessage(last)})`);
+  }
+
+  /**
+   * Whether the cluster answers Metadata: after a write that got no answer
+   * from its coordinator or leader, a cluster that answers has lost a broker
+   * (the next attempt's fresh producer finds the new coordinator and leader,
+   * and its InitProducerId aborts what the lost attempt left open), and one
+   * that does not is down, which the caller reports.
+   */
+  private async clusterAnswers(): Promise<boolean> {
+    try {
+      await clusterMetadata(this.conn, [this.topic]);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private async closeProducer(): Promise<void> {
