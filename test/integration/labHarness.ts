@@ -47,6 +47,22 @@ export const TLS_SCRAM512_LAB: TestLab = {
   profile: ['--brokers', '3', '--tls', '--sasl', 'scram-sha-512'],
 };
 
+/**
+ * A plaintext lab of three nodes per cluster (`lab up --brokers 3`), for
+ * leaders that move and partitions that degrade; started by the file that
+ * needs it. Its workload is the lab's default (no it-* topics mirrored), so
+ * a test can create a topic on each side that MirrorMaker 2 leaves alone.
+ */
+export const MULTI_BROKER_LAB: TestLab = {
+  ...TEST_LAB,
+  dir: process.env.FAILOVER_TEST_MB_LAB_DIR ?? join(repoRoot, '.lab-test-3b'),
+  eastPort: Number(process.env.FAILOVER_TEST_MB_EAST_PORT ?? 19792),
+  westPort: Number(process.env.FAILOVER_TEST_MB_WEST_PORT ?? 29792),
+  topics: ['orders', 'payments', 'failover.probe'],
+  groups: ['billing', 'shipping', 'failover-probe'],
+  profile: ['--brokers', '3'],
+};
+
 /** A 1-broker lab with unsecured OAUTHBEARER tokens (`lab up --sasl oauthbearer`), started by the file that needs it. */
 export const OAUTH_LAB: TestLab = {
   ...TEST_LAB,
