@@ -22,6 +22,9 @@ export default {
     'src/kafka/replicationLag.ts',
     // reads that wait out a moving leader
     'src/kafka/leaderRetry.ts',
+    // degraded partitions, and what check makes of them
+    'src/kafka/partitionHealth.ts',
+    'src/gates/partitionHealth.ts',
     // drill measurement
     'src/drill/measure.ts',
     'src/drill/expectations.ts',

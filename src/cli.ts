@@ -216,7 +216,13 @@ export function buildProgram(): Command {
     .command('up')
     .description('start east, west and MirrorMaker 2 (reuses a running lab)')
     .option('--kafka <version>', 'Kafka version to run (Maven resolves the jars)')
-    .option('--secure', 'SASL/SCRAM-SHA-256 and the StandardAuthorizer')
+    .option('--secure', 'SASL/SCRAM-SHA-256 and the StandardAuthorizer (the same as --sasl scram-sha-256)')
+    .option('--brokers <n>', 'nodes per cluster: 1, or 3 (a 3-voter quorum, replication factor 3, min.insync.replicas=2)', parseBrokers)
+    .option('--tls', 'TLS on the client listeners, with a lab CA made by keytool (tls/ca.pem in the lab folder)')
+    .option('--sasl <mechanism>', 'SASL with the StandardAuthorizer: scram-sha-256, scram-sha-512, plain, or oauthbearer (unsecured tokens: labs only)', parseSasl)
+    .option('--replication-policy <policy>', 'MirrorMaker 2 naming: default (east.orders), or identity (orders; east->west only)', parsePolicy)
+    .option('--sync-group-offsets', "MirrorMaker 2 writes translated offsets into idle groups (sync.group.offsets.enabled; the lab's default)")
+    .option('--no-sync-group-offsets', 'MirrorMaker 2 leaves group offsets on the target alone (MirrorMaker 2\'s own default)')
     .option('--east-port <port>', 'east client port', parsePort, 19092)
     .option('--west-port <port>', 'west client port', parsePort, 29092)
     .option('--topics <list>', 'comma-separated topics to mirror')
@@ -247,14 +253,14 @@ export function buildProgram(): Command {
       setExit(await labStatus(opts));
     });
   for (const [name, desc] of [
-    ['kill', 'SIGKILL a lab process (east, west or mm2)'],
-    ['pause', 'SIGSTOP a broker (east or west)'],
-    ['resume', 'SIGCONT a paused broker'],
+    ['kill', 'SIGKILL a lab process: a cluster (east, west: all its nodes), one node (east-2), or mm2'],
+    ['pause', 'SIGSTOP a cluster (east, west: all its nodes) or one node (east-2)'],
+    ['resume', 'SIGCONT a paused cluster or node'],
   ] as const) {
     lab
       .command(name)
       .description(desc)
-      .argument('<name>', name === 'kill' ? 'east | west | mm2' : 'east | west')
+      .argument('<name>', name === 'kill' ? 'east | west | east-N | west-N | mm2' : 'east | west | east-N | west-N')
       .addOption(dirOpt())
       .action(async (target: string, opts) => {
         const { labSignal } = await import('./commands/lab.js');
@@ -264,7 +270,7 @@ export function buildProgram(): Command {
   lab
     .command('logs')
     .description('print the log of a lab process')
-    .argument('<name>', 'east | west | mm2')
+    .argument('<name>', 'east | west | east-N | west-N | mm2 (a cluster of three prints each node)')
     .option('-n, --lines <n>', 'last N lines', (v) => Number.parseInt(v, 10), 100)
     .addOption(dirOpt())
     .action(async (target: string, opts) => {
@@ -274,6 +280,29 @@ export function buildProgram(): Command {
 
   return program;
 }
+
+function parseBrokers(v: string): 1 | 3 {
+  if (v === '1' || v === '3') return Number(v) as 1 | 3;
+  throw new FailoverError(`--brokers ${v}: the lab runs 1 or 3 nodes per cluster`, {
+    hint: 'give --brokers 3 for a 3-voter quorum with replication factor 3, or leave it out for one node',
+  });
+}
+
+function parseSasl(v: string): (typeof LAB_SASL)[number] {
+  const m = v.toLowerCase();
+  if ((LAB_SASL as readonly string[]).includes(m)) return m as (typeof LAB_SASL)[number];
+  throw new FailoverError(`--sasl ${v}: not a mechanism the lab runs`, { hint: `choose one of: ${LAB_SASL.join(', ')}` });
+}
+
+function parsePolicy(v: string): 'default' | 'identity' {
+  if (v === 'default' || v === 'identity') return v;
+  throw new FailoverError(`--replication-policy ${v}: not a policy the lab runs`, {
+    hint: 'choose default (remote topics named east.orders) or identity (same names, east->west only)',
+  });
+}
+
+/** The lab's SASL mechanisms, as labConfig names them; written out here so that `--help` loads no lab code. */
+const LAB_SASL = ['scram-sha-256', 'scram-sha-512', 'plain', 'oauthbearer'] as const;
 
 function parsePort(v: string): number {
   const n = Number(v);

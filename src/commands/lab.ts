@@ -1,6 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { ExitCode, FailoverError, type ExitCodeValue } from '../errors.js';
-import { describeLab, labDown as down, labLogFile, labSignal as signalLab, labUp as up, type LabDescription } from '../lab/lab.js';
+import { describeLab, labDown as down, labLogFiles, labSignal as signalLab, labUp as up, type LabDescription } from '../lab/lab.js';
+import { shapeOf, type LabSaslMechanism, type LabSettings, type ReplicationPolicyName } from '../lab/labConfig.js';
 import { colours } from '../ui/colour.js';
 import { info, out, printJson } from '../ui/report.js';
 
@@ -13,7 +14,8 @@ function list(v: string | undefined): string[] | undefined {
 
 export async function labUp(opts: {
   dir: string; kafka?: string; secure?: boolean; eastPort: number; westPort: number; topics?: string; groups?: string; json?: boolean;
-  withoutAuthorizer?: string;
+  withoutAuthorizer?: string; brokers?: 1 | 3; tls?: boolean; sasl?: LabSaslMechanism; replicationPolicy?: ReplicationPolicyName;
+  syncGroupOffsets?: boolean;
 }): Promise<ExitCodeValue> {
   const topics = list(opts.topics);
   const groups = list(opts.groups);
@@ -31,11 +33,19 @@ export async function labUp(opts: {
       ...(topics ? { topics } : {}),
       ...(groups ? { groups } : {}),
       ...(withoutAuthorizer ? { withoutAuthorizer: withoutAuthorizer as ('east' | 'west')[] } : {}),
+      ...(opts.brokers ? { brokers: opts.brokers } : {}),
+      ...(opts.tls ? { tls: true } : {}),
+      ...(opts.sasl ? { sasl: opts.sasl } : {}),
+      ...(opts.replicationPolicy ? { replicationPolicy: opts.replicationPolicy } : {}),
+      ...(opts.syncGroupOffsets !== undefined ? { syncGroupOffsets: opts.syncGroupOffsets } : {}),
     },
     (line) => info(line),
   );
   if (opts.json) printJson(d);
-  else render(d, d.alreadyRunning ? 'The lab is already running; nothing changed.' : `The lab is ready (${(d.elapsedMs / 1000).toFixed(1)} s).`);
+  else {
+    render(d, d.alreadyRunning ? 'The lab is already running; nothing changed.' : `The lab is ready (${(d.elapsedMs / 1000).toFixed(1)} s).`);
+    for (const f of d.wrote ?? []) out(`  wrote ${f}`);
+  }
   return ExitCode.ok;
 }
 
@@ -50,38 +60,58 @@ export async function labStatus(opts: { dir: string; json?: boolean }): Promise<
 export async function labDown(opts: { dir: string; purge?: boolean }): Promise<ExitCodeValue> {
   const r = await down(opts.dir, Boolean(opts.purge));
   out(r.stopped.length ? `stopped ${r.stopped.join(', ')}` : 'nothing was running');
-  if (r.purged) out(`deleted ${opts.dir}`);
+  if (r.purged) out(`deleted ${opts.dir} (its data, route files, credentials and runbook)`);
   return ExitCode.ok;
 }
 
 export async function labSignal(action: 'kill' | 'pause' | 'resume', target: string, opts: { dir: string }): Promise<ExitCodeValue> {
   const r = signalLab(opts.dir, action, target);
   const verb = action === 'kill' ? 'killed' : action === 'pause' ? 'paused' : 'resumed';
-  out(`${verb} ${r.name} (pid ${r.pid})`);
+  out(`${verb} ${r.map((p) => `${p.name} (pid ${p.pid})`).join(', ')}`);
   return ExitCode.ok;
 }
 
 export async function labLogs(target: string, opts: { dir: string; lines: number }): Promise<ExitCodeValue> {
-  const file = labLogFile(opts.dir, target);
-  if (!existsSync(file)) throw new FailoverError(`no log yet for ${target} (${file})`, { hint: 'run `failover lab up` first' });
-  const lines = readFileSync(file, 'utf8').split('\n');
-  out(lines.slice(-opts.lines - 1).join('\n'));
+  const files = labLogFiles(opts.dir, target);
+  const missing = files.filter((f) => !existsSync(f.file));
+  if (missing.length === files.length) throw new FailoverError(`no log yet for ${target} (${files.map((f) => f.file).join(', ')})`, { hint: 'run `failover lab up` first' });
+  for (const f of files) {
+    if (!existsSync(f.file)) continue;
+    if (files.length > 1) out(`== ${f.name} (${f.file})`);
+    const lines = readFileSync(f.file, 'utf8').split('\n');
+    out(lines.slice(-opts.lines - 1).join('\n'));
+  }
   return ExitCode.ok;
 }
 
 function render(d: LabDescription, headline?: string): void {
   const c = colours();
   if (headline) out(c.bold(headline));
-  out(`lab: ${d.dir}  (Kafka ${d.settings.kafkaVersion}${d.settings.secure ? ', SASL/SCRAM + ACLs' : ''})`);
+  out(`lab: ${d.dir}  (${profileWords(d.settings)})`);
+  if (shapeOf(d.settings).sasl === 'oauthbearer') {
+    out(c.yellow('  OAUTHBEARER here uses unsecured tokens (alg none) that anyone can write: for labs only, never for a cluster that matters.'));
+  }
   for (const p of d.processes) {
     const state = p.state === 'running' ? c.green(p.state) : p.state === 'paused' ? c.yellow(p.state) : c.red(p.state);
     const where = p.address ? ` ${p.address}` : '';
     const id = p.clusterId ? ` cluster ${p.clusterId}` : '';
-    out(`  ${p.name.padEnd(5)} ${state.padEnd(7)}${p.pid ? ` pid ${p.pid}` : ''}${where}${id}`);
+    out(`  ${p.name.padEnd(6)} ${state.padEnd(7)}${p.pid ? ` pid ${p.pid}` : ''}${where}${id}`);
     out(`        log ${p.log}`);
   }
   for (const h of d.heartbeats) {
     out(`  heartbeat ${h.flow}: ${h.ageMs !== undefined ? `${(h.ageMs / 1000).toFixed(1)} s old` : c.yellow(h.error ?? 'unknown')}`);
   }
   out(`  mirrored topics: ${d.settings.topics.join(', ')}; groups: ${d.settings.groups.join(', ')}`);
+}
+
+/** The lab's shape in words: `Kafka 4.3.1, 3 brokers per cluster, TLS, SASL/SCRAM-SHA-512 + ACLs`. */
+export function profileWords(s: LabSettings): string {
+  const shape = shapeOf(s);
+  const parts = [`Kafka ${s.kafkaVersion}`];
+  if (shape.brokers > 1) parts.push(`${shape.brokers} brokers per cluster`);
+  if (shape.tls) parts.push('TLS');
+  if (shape.sasl) parts.push(`SASL/${shape.sasl.toUpperCase()} + ACLs`);
+  if (shape.replicationPolicy === 'identity') parts.push('identity naming, east->west only');
+  if (!shape.syncGroupOffsets) parts.push('no MM2 group offset sync');
+  return parts.join(', ');
 }

@@ -66,7 +66,8 @@ export function staleClientCaveats(rb: Pick<Runbook, 'actions' | 'workload'>, st
   if (!isWorkloadTopic(rb, stale.topic)) {
     out.push(`the stale client writes ${stale.topic}, which is not a workload topic, so fence-writes does not cover it; set drill.probe.staleTopic to a workload topic`);
   }
-  const user = stale.client.auth?.sasl?.username;
+  const sasl = stale.client.auth?.sasl;
+  const user = sasl && 'username' in sasl ? sasl.username : undefined;
   const principal = user === undefined ? undefined : `User:${user}`;
   if (principal === undefined || !rb.workload.producers.includes(principal)) {
     out.push(`the stale client writes as ${principal ?? 'no SASL user'}, which is not one of workload.producers, so fence-writes does not deny it; set drill.probe.staleSasl to a producer's credentials`);

@@ -211,7 +211,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
   });
   writer.append({
     type: 'note',
-    text: `drill ${opts.scenario} (${scenario.kind}): ${scenario.fault ? 'fault on' : 'no fault;'} ${primary}, then ${scenario.action}${opts.revert ? ', then revert' : ''}; probe ${probeSpec.ratePerSecond}/s on ${probeSpec.topic}${stale ? `; stale client ${stale.ratePerSecond}/s on ${stale.topic} at ${stale.client.bootstrap.join(',')}${stale.client.auth?.sasl ? ` as ${stale.client.auth.sasl.username}` : ''}` : ''}`,
+    text: `drill ${opts.scenario} (${scenario.kind}): ${scenario.fault ? 'fault on' : 'no fault;'} ${primary}, then ${scenario.action}${opts.revert ? ', then revert' : ''}; probe ${probeSpec.ratePerSecond}/s on ${probeSpec.topic}${stale ? `; stale client ${stale.ratePerSecond}/s on ${stale.topic} at ${stale.client.bootstrap.join(',')}${stale.client.auth?.sasl ? ` as ${saslUser(stale.client.auth.sasl)}` : ''}` : ''}`,
     data: { scenario: opts.scenario, kind: scenario.kind, action: scenario.action, revert: opts.revert, runId, probe: probeSpec, files },
   });
 
@@ -447,7 +447,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
     durationMs: Date.now() - started.getTime(),
     probe: {
       topic: probeSpec.topic, group: probeSpec.group, keys: probeSpec.keys, ratePerSecond: probeSpec.ratePerSecond,
-      ...(stale ? { stale: { cluster: stale.cluster, bootstrap: stale.client.bootstrap, topic: stale.topic, ratePerSecond: stale.ratePerSecond, ...(stale.client.auth?.sasl ? { principal: `User:${stale.client.auth.sasl.username}` } : {}) } } : {}),
+      ...(stale ? { stale: { cluster: stale.cluster, bootstrap: stale.client.bootstrap, topic: stale.topic, ratePerSecond: stale.ratePerSecond, ...(stale.client.auth?.sasl && 'username' in stale.client.auth.sasl ? { principal: `User:${stale.client.auth.sasl.username}` } : {}) } } : {}),
     },
     clusters: { primary, secondary },
     phases,
@@ -516,4 +516,9 @@ export function drillSummaryLine(r: DrillResult): string {
   const m = r.measurement;
   const head = r.ok ? 'held' : !r.completed ? `did not complete (${r.problem ?? 'unknown'})` : `breached ${r.breached.join(', ')}`;
   return `${r.scenario.name}: ${head}; write downtime ${(m.writeDowntimeMs / 1000).toFixed(2)} s, read downtime ${(m.readDowntimeMs / 1000).toFixed(2)} s, lost ${m.lost}, duplicates ${m.duplicates}, reorderings ${m.reorderings}${m.stale ? `, writes to the demoted cluster ${m.writesToDemoted}` : ''}`;
+}
+
+/** Who a stale client writes as, in words: its SASL user, or its token's holder. */
+function saslUser(sasl: { mechanism: string; username?: string }): string {
+  return sasl.username ?? `the ${sasl.mechanism} token's subject`;
 }

@@ -1,5 +1,6 @@
 import type { ClusterSnapshot } from '../kafka/snapshot.js';
 import type { GateContext } from './context.js';
+import { judgePartitionHealth } from './partitionHealth.js';
 import { fail, listSome, pass, plural, skip, warn } from './evidence.js';
 import type { Evidence } from './types.js';
 
@@ -9,7 +10,7 @@ import type { Evidence } from './types.js';
  * incident); those that compare the two say the primary is unreachable.
  */
 export async function compatibilityGate(ctx: GateContext): Promise<Evidence[]> {
-  return [reachable(ctx), apiVersions(ctx), counterparts(ctx), partitions(ctx), topicConfigs(ctx), internalTopics(ctx)];
+  return [reachable(ctx), apiVersions(ctx), counterparts(ctx), partitions(ctx), judgePartitionHealth(ctx.primary, ctx.secondary), topicConfigs(ctx), internalTopics(ctx)];
 }
 
 export function primaryUnreachable(ctx: GateContext, check: string, what: string): Evidence {

@@ -33,7 +33,7 @@ export function controllerEndpoint(name: string, spec: ClusterSpec): ControllerE
 
 function clusterAuth(name: string, auth: NonNullable<ClusterSpec['auth']>): ClusterAuth {
   const out: ClusterAuth = {};
-  if (auth.sasl) out.sasl = { mechanism: auth.sasl.mechanism, username: auth.sasl.username, password: auth.sasl.password };
+  if (auth.sasl) out.sasl = auth.sasl.mechanism === 'oauthbearer' ? { mechanism: 'oauthbearer', token: auth.sasl.token } : { mechanism: auth.sasl.mechanism, username: auth.sasl.username, password: auth.sasl.password };
   if (auth.tls === true) out.tls = true;
   else if (auth.tls) {
     const read = (what: string, path: string | undefined) => {
@@ -49,7 +49,8 @@ function clusterAuth(name: string, auth: NonNullable<ClusterSpec['auth']>): Clus
     const ca = read('ca', auth.tls.ca);
     const cert = read('cert', auth.tls.cert);
     const key = read('key', auth.tls.key);
-    out.tls = { ...(ca === undefined ? {} : { ca }), ...(cert === undefined ? {} : { cert }), ...(key === undefined ? {} : { key }) };
+    const servername = auth.tls.servername;
+    out.tls = { ...(ca === undefined ? {} : { ca }), ...(cert === undefined ? {} : { cert }), ...(key === undefined ? {} : { key }), ...(servername === undefined ? {} : { servername }) };
   }
   return out;
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { KafkaConnection } from '../kafka/connection.js';
 import { probeListener, resolveWithTtl, type DnsAnswer, type ListenerProbe } from '../kafka/listenerProbe.js';
+import { clusterMetadata } from '../kafka/metadata.js';
 import { offsetsForTimes, partitionEndsBatch, type OffsetAnswer, type OffsetQuery } from '../kafka/listOffsets.js';
 import type { PartitionEnds } from '../kafka/readTopic.js';
 import { recordsAt, type RecordWanted } from '../kafka/recordsAt.js';
@@ -19,6 +20,8 @@ export interface GateProbes {
   /** the cluster id behind a bootstrap list, trying each named cluster's auth in turn */
   clusterIdAt(bootstrap: string[], authOf: string[]): Promise<{ clusterId?: string; error?: string }>;
   listener(host: string, port: number): Promise<ListenerProbe>;
+  /** the node ids of a cluster's brokers now (a fresh Metadata answer): a killed broker leaves it once the controller fences it */
+  brokersNow(side: Side): Promise<number[]>;
   dns(host: string): Promise<DnsAnswer>;
   /** the record at (or first after) each offset */
   recordsAt(side: Side, wanted: RecordWanted[]): Promise<Map<string, { offset: number; timestamp: number; bytes: number }>>;
@@ -70,6 +73,7 @@ export function liveProbes(opts: {
       return { error: last };
     },
     listener: (host, port) => probeListener(host, port, probeTimeout),
+    brokersNow: async (side) => (await clusterMetadata(conn(side), [], `brokers of ${snap(side).name}`)).brokers.map((b) => b.nodeId),
     dns: (host) => resolveWithTtl(host, probeTimeout),
     async recordsAt(side, wanted) {
       const got = await recordsAt(conn(side), leaders(side), wanted);

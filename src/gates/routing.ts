@@ -79,21 +79,59 @@ async function currentRoute(ctx: GateContext): Promise<Evidence> {
   return fail(check, `nothing answers at ${where.how} (${dest}): ${byId.error}`, { data, hint: 'clients cannot reach Kafka through the route' });
 }
 
+/**
+ * How long the listener check waits for a refusing broker to leave the
+ * cluster's metadata: a killed broker is listed until the controller fences
+ * it (broker.session.timeout.ms, 9 s by default), and refuses connections
+ * meanwhile exactly as a wrong advertised listener does.
+ */
+export const FENCE_WAIT_MS = 20_000;
+const FENCE_POLL_MS = 1000;
+
 async function secondaryListeners(ctx: GateContext): Promise<Evidence> {
   const S = ctx.secondary;
   const check = 'routing.secondary-listeners';
   if (!S.reachable) return secondaryDown(ctx, check, 'its advertised listeners');
   if (S.brokers.length === 0) return fail(check, `${S.name} advertises no brokers`);
   const probes = await Promise.all(S.brokers.map((b) => ctx.probes.listener(b.host, b.port)));
-  const bad = probes.filter((p) => !p.connected);
   const data = probes.map((p, i) => ({ nodeId: S.brokers[i]!.nodeId, ...p }));
-  if (bad.length) {
-    return fail(check, `advertised listeners of ${S.name} unusable from here: ${listSome(bad.map((p) => `${p.host}:${p.port} (${p.resolved ? '' : 'does not resolve: '}${p.error})`), 2)}`, {
+  const bad = data.filter((p) => !p.connected);
+  const gone = bad.length > 0 && bad.length < data.length ? await fencedAmong(ctx, bad.map((p) => p.nodeId)) : [];
+  const refused = bad.filter((p) => !gone.includes(p.nodeId));
+  if (refused.length) {
+    return fail(check, `advertised listeners of ${S.name} unusable from here: ${listSome(refused.map((p) => `${p.host}:${p.port} (${p.resolved ? '' : 'does not resolve: '}${p.error})`), 2)}`, {
       data,
       hint: `clients bootstrap, then connect to the advertised listeners; fix advertised.listeners on ${S.name} or the network path`,
     });
   }
+  const good = data.filter((p) => p.connected);
+  if (gone.length) {
+    // A broker that is down is not a listener to fix: the cluster dropped it, so clients are never sent there; partition-health says what it degraded.
+    return warn(check, `${listSome(bad.map((p) => `broker ${p.nodeId} (${p.host}:${p.port})`))} of ${S.name} down and fenced by its controller; ${plural(good.length, 'advertised listener')} accept connections: ${listSome(good.map((p) => `${p.host}:${p.port}`))}`, {
+      data,
+      hint: `clients are not sent to a fenced broker; bring it back for the cluster's full capacity (see compatibility.partition-health for what it degrades)`,
+    });
+  }
   return pass(check, `${plural(probes.length, 'advertised listener')} of ${S.name} ${probes.length === 1 ? 'resolves and accepts' : 'resolve and accept'} connections: ${listSome(probes.map((p) => `${p.host}:${p.port}`))}`, { data });
+}
+
+/**
+ * Those of `nodeIds` that the secondary's fresh metadata no longer lists,
+ * polled until they all leave it or FENCE_WAIT_MS passes; a failed read
+ * counts as none gone.
+ */
+async function fencedAmong(ctx: GateContext, nodeIds: number[]): Promise<number[]> {
+  for (let polls = 1; ; polls++) {
+    let listed: number[];
+    try {
+      listed = await ctx.probes.brokersNow('secondary');
+    } catch {
+      return [];
+    }
+    const gone = nodeIds.filter((n) => !listed.includes(n));
+    if (gone.length === nodeIds.length || polls * FENCE_POLL_MS >= FENCE_WAIT_MS) return gone;
+    await ctx.probes.sleep(FENCE_POLL_MS);
+  }
 }
 
 function switchDefined(ctx: GateContext): Evidence {

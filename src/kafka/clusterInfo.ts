@@ -24,6 +24,8 @@ export async function describeCluster(conn: KafkaConnection, timeoutMs?: number)
 export interface TopicSpec {
   topic: string;
   partitions: number;
+  /** replication factor; default 1 */
+  replicas?: number;
   configs?: Record<string, string>;
 }
 
@@ -49,14 +51,14 @@ export async function ensureTopics(conn: KafkaConnection, specs: TopicSpec[]): P
     const configs = Object.entries(group[0]!.configs ?? {}).map(([name, value]) => ({ name, value }));
     try {
       await conn.call(`create ${group.map((s) => s.topic).join(', ')}`, () =>
-        admin.createTopics({ topics: group.map((s) => ({ topic: s.topic, partitions: s.partitions, replicas: 1 })), configs }),
+        admin.createTopics({ topics: group.map((s) => ({ topic: s.topic, partitions: s.partitions, replicas: s.replicas ?? 1 })), configs }),
       );
     } catch (e) {
       // Another process created one of them at the same moment: what is missing is created one by one.
       if (!hasKafkaError(e, 'TOPIC_ALREADY_EXISTS')) throw e;
       for (const s of group) {
         await conn
-          .call(`create ${s.topic}`, () => admin.createTopics({ topics: [{ topic: s.topic, partitions: s.partitions, replicas: 1 }], configs }))
+          .call(`create ${s.topic}`, () => admin.createTopics({ topics: [{ topic: s.topic, partitions: s.partitions, replicas: s.replicas ?? 1 }], configs }))
           .catch((err: unknown) => {
             if (!hasKafkaError(err, 'TOPIC_ALREADY_EXISTS')) throw err;
           });

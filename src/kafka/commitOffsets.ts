@@ -1,5 +1,6 @@
 import type { KafkaConnection } from './connection.js';
 import { hasKafkaError } from './kafkaErrors.js';
+import { whileCoordinatorsMove } from './leaderRetry.js';
 import { byTopic } from './metadata.js';
 
 export interface OffsetToCommit {
@@ -25,7 +26,8 @@ export async function commitOffsetsToEmptyGroup(conn: KafkaConnection, group: st
     partitionOffsets: ps.map((p) => ({ partition: p.partition, offset: BigInt(p.offset) })),
   }));
   try {
-    await conn.call(`commit ${offsets.length} offset(s) of group ${group}`, () => admin.alterConsumerGroupOffsets({ groupId: group, topics }));
+    // A coordinator that moves (a broker restart, an election of __consumer_offsets' leader) is found again by the next attempt.
+    await whileCoordinatorsMove(() => conn.call(`commit ${offsets.length} offset(s) of group ${group}`, () => admin.alterConsumerGroupOffsets({ groupId: group, topics }), conn.timeoutMs, 'broker'));
   } catch (e) {
     if (hasKafkaError(e, 'UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS', 'STALE_MEMBER_EPOCH')) {
       throw new Error(`group ${group} on ${conn.name} has active members; Kafka refuses to overwrite the offsets of a group in use`, { cause: e });
@@ -45,5 +47,5 @@ export async function deleteCommittedOffsets(conn: KafkaConnection, group: strin
   if (partitions.length === 0) return;
   const admin = await conn.admin();
   const topics = [...byTopic(partitions).entries()].map(([name, ps]) => ({ name, partitionIndexes: ps.map((p) => p.partition) }));
-  await conn.call(`delete ${partitions.length} offset(s) of group ${group}`, () => admin.deleteConsumerGroupOffsets({ groupId: group, topics }));
+  await whileCoordinatorsMove(() => conn.call(`delete ${partitions.length} offset(s) of group ${group}`, () => admin.deleteConsumerGroupOffsets({ groupId: group, topics }), conn.timeoutMs, 'broker'));
 }

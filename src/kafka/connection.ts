@@ -6,23 +6,35 @@ import { ClusterUnreachableError, describeKafkaError, isAuthError, isAuthzError,
 // The client logs through `debug`; with DEBUG=plt:kafka:* its protocol logger prints request bytes, SASL passwords included.
 for (const logger of Object.values(loggers)) logger.enabled = false;
 
+/** SASL credentials: a user and password (PLAIN, SCRAM), or a bearer token (OAUTHBEARER). */
+export type SaslCredentials =
+  | { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string }
+  | { mechanism: 'oauthbearer'; token: string };
+
 export interface ClusterAuth {
-  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+  sasl?: SaslCredentials;
   /** true for the system trust store, or PEM text */
-  tls?: { ca?: string; cert?: string; key?: string } | boolean;
+  tls?: { ca?: string; cert?: string; key?: string; servername?: string } | boolean;
 }
 
 /** Where and how to reach a cluster, as the client takes it; PEM given as text or as file paths. */
 export interface ClientSettings {
   bootstrap: string[];
   clientId: string;
-  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+  sasl?: SaslCredentials;
   tls?: true | { ca?: string; cert?: string; key?: string; servername?: string; files?: boolean };
   requestTimeoutMs: number;
   connectionTimeoutMs: number;
 }
 
-const SASL_MECHANISM = { plain: 'PLAIN', 'scram-sha-256': 'SCRAM-SHA-256', 'scram-sha-512': 'SCRAM-SHA-512' } as const;
+const SASL_MECHANISM = { plain: 'PLAIN', 'scram-sha-256': 'SCRAM-SHA-256', 'scram-sha-512': 'SCRAM-SHA-512', oauthbearer: 'OAUTHBEARER' } as const;
+
+/** The client's SASL options for our credentials. */
+export function saslOptions(c: SaslCredentials): SASLOptions {
+  // OAUTHBEARER sends the token as it is (RFC 7628's GS2 header and auth=Bearer); no extensions.
+  if (c.mechanism === 'oauthbearer') return { mechanism: SASL_MECHANISM.oauthbearer, token: c.token };
+  return { mechanism: SASL_MECHANISM[c.mechanism], username: c.username, password: c.password };
+}
 
 const ignoreConnectionError = (): void => undefined;
 
@@ -53,7 +65,7 @@ export function hearConnectionErrors<C extends Base<any, any>>(client: C): C {
  * the request timeout as the per-request deadline.
  */
 export function clientOptions(s: ClientSettings): BaseOptions {
-  const sasl: SASLOptions | undefined = s.sasl ? { mechanism: SASL_MECHANISM[s.sasl.mechanism], username: s.sasl.username, password: s.sasl.password } : undefined;
+  const sasl: SASLOptions | undefined = s.sasl ? saslOptions(s.sasl) : undefined;
   const tls = s.tls;
   const pem = (v: string | undefined) => (v === undefined ? undefined : tls !== true && tls?.files ? readFileSync(v, 'utf8') : v);
   return {
@@ -286,9 +298,12 @@ export class KafkaConnection {
    * Runs one cluster call under the deadline, naming the cluster on failure.
    * With `reachability: 'once'`, a cluster known not to answer fails the call
    * at once (ClusterUnreachableError), and a call that gets no answer records
-   * the cluster as unreachable for the calls after it.
+   * the cluster as unreachable for the calls after it, unless `scope` is
+   * 'broker': a call to one broker (a partition's leader) that gets no
+   * answer says that broker is gone, which on a cluster of several is a
+   * leader about to move, not a cluster down (see leaderRetry.ts).
    */
-  async call<T>(what: string, fn: () => Promise<T>, timeoutMs = this.timeoutMs): Promise<T> {
+  async call<T>(what: string, fn: () => Promise<T>, timeoutMs = this.timeoutMs, scope: 'cluster' | 'broker' = 'cluster'): Promise<T> {
     if (this.decideOnce) {
       const r = await this.reachability();
       if (!r.ok) throw new ClusterUnreachableError(this.name, what, r);
@@ -297,7 +312,7 @@ export class KafkaConnection {
       return await withTimeout(`${this.name}: ${what}`, timeoutMs, fn());
     } catch (e) {
       const err = describeKafkaError(e, { cluster: this.name, bootstrap: this.bootstrap, what });
-      if (this.decideOnce && isNoAnswer(e)) this.recordNoAnswer(err.message, err.hint);
+      if (this.decideOnce && scope === 'cluster' && isNoAnswer(e)) this.recordNoAnswer(err.message, err.hint);
       throw err;
     }
   }
@@ -352,13 +367,18 @@ export class KafkaConnection {
    */
   async broker(nodeId: number): Promise<Connection> {
     const admin = await this.admin();
-    return this.call(`connect to broker ${nodeId}`, async () => {
-      const known = this.brokers.get(nodeId);
-      if (known) return admin.connections.get(known);
-      const c = (await admin.connectToBrokers([nodeId])).get(nodeId);
-      if (!c) throw new Error(`broker ${nodeId} is not in ${this.name}'s metadata`);
-      return c;
-    });
+    return this.call(
+      `connect to broker ${nodeId}`,
+      async () => {
+        const known = this.brokers.get(nodeId);
+        if (known) return admin.connections.get(known);
+        const c = (await admin.connectToBrokers([nodeId])).get(nodeId);
+        if (!c) throw new Error(`broker ${nodeId} is not in ${this.name}'s metadata`);
+        return c;
+      },
+      this.timeoutMs,
+      'broker',
+    );
   }
 
   /** A connection to any broker that answers: a bootstrap address, or a broker from the newest metadata. */

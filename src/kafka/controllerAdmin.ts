@@ -158,7 +158,12 @@ async function authenticate(wire: Wire, sasl: NonNullable<ClusterAuth['sasl']>):
     if (err !== 0) throw new Error(`${wire.where}: authentication failed (${message ?? `error code ${err}`})`);
     return Buffer.from(answer);
   };
-  if (mechanism === 'PLAIN') {
+  if (sasl.mechanism === 'oauthbearer') {
+    // RFC 7628's initial response: a GS2 header, then the bearer token, no extensions.
+    await step(Buffer.from(`n,,\x01auth=Bearer ${sasl.token}\x01\x01`, 'utf8'));
+    return;
+  }
+  if (sasl.mechanism === 'plain') {
     await step(Buffer.from(`\0${sasl.username}\0${sasl.password}`, 'utf8'));
     return;
   }

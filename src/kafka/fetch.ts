@@ -45,10 +45,17 @@ export interface FetchOptions {
 
 /**
  * One Fetch request to one broker for `wanted`. Partition errors are
- * returned, except that any error other than OFFSET_OUT_OF_RANGE fails the
- * request, naming the partition.
+ * returned, except that any error other than OFFSET_OUT_OF_RANGE (and the
+ * codes in `tolerated`: a caller that asks a moved partition's new leader
+ * takes the stale-leader codes) fails the request, naming the partition.
  */
-export async function fetchPartitions(broker: Connection, nodeId: number, wanted: readonly FetchWanted[], opts: FetchOptions): Promise<FetchedPartition[]> {
+export async function fetchPartitions(
+  broker: Connection,
+  nodeId: number,
+  wanted: readonly FetchWanted[],
+  opts: FetchOptions,
+  tolerated: Iterable<number> = [],
+): Promise<FetchedPartition[]> {
   await requireApi(broker, nodeId, FETCH, '0.11');
   const body = new Writer()
     .int32(-1) // replica id: a client
@@ -74,6 +81,6 @@ export async function fetchPartitions(broker: Connection, nodeId: number, wanted
       });
       return out;
     });
-  throwPartitionError(answer, [OFFSET_OUT_OF_RANGE]);
+  throwPartitionError(answer, [OFFSET_OUT_OF_RANGE, ...tolerated]);
   return answer;
 }

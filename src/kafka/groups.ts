@@ -1,7 +1,8 @@
 import { FindCoordinatorKeyTypes, ResponseError, consumerGroupDescribeV0, type Admin } from '@platformatic/kafka';
 import type { KafkaConnection } from './connection.js';
 import { errorTree } from './kafkaErrors.js';
-import { canSend } from './protocol.js';
+import { STALE_COORDINATOR_CODES, whileCoordinatorsMove } from './leaderRetry.js';
+import { canSend, protocolError } from './protocol.js';
 
 export interface GroupMember {
   memberId: string;
@@ -39,7 +40,7 @@ export async function describeGroups(conn: KafkaConnection, groups: readonly str
   const out = new Map<string, GroupDescription>();
   if (groups.length === 0) return out;
   const admin = await conn.admin();
-  const res = await conn.call(`describe ${groups.length} groups`, () => admin.describeGroups({ groups: [...groups] }));
+  const res = await whileCoordinatorsMove(() => conn.call(`describe ${groups.length} groups`, () => admin.describeGroups({ groups: [...groups] }), conn.timeoutMs, 'broker'));
   for (const g of res.values()) {
     out.set(g.id, {
       group: g.id,
@@ -52,7 +53,7 @@ export async function describeGroups(conn: KafkaConnection, groups: readonly str
     const d = out.get(g);
     return !d || (d.state === 'Dead' && d.members.length === 0);
   });
-  if (unseen.length > 0) for (const d of await describeConsumerGroups(conn, admin, unseen)) out.set(d.group, d);
+  if (unseen.length > 0) for (const d of await whileCoordinatorsMove(() => describeConsumerGroups(conn, admin, unseen))) out.set(d.group, d);
   return out;
 }
 
@@ -80,6 +81,9 @@ async function describeConsumerGroups(conn: KafkaConnection, admin: Admin, group
           throw e;
         }
       });
+      // A coordinator that moved would leave a live group looking Dead: the whole description is asked again.
+      const stale = answer.find((g) => STALE_COORDINATOR_CODES.has(g.errorCode));
+      if (stale) throw protocolError(stale.errorCode);
       for (const g of answer) {
         // GROUP_ID_NOT_FOUND: no such group, which stays Dead; a classic group in the request is refused the same way.
         if (g.errorCode !== 0) continue;
@@ -112,7 +116,7 @@ export async function fetchGroupOffsets(
   const admin = await conn.admin();
   await mapConcurrent(groups, opts.concurrency ?? 16, async (group) => {
     try {
-      const res = await conn.call(`offsets of group ${group}`, () => admin.listConsumerGroupOffsets({ groups: [group] }));
+      const res = await whileCoordinatorsMove(() => conn.call(`offsets of group ${group}`, () => admin.listConsumerGroupOffsets({ groups: [group] }), conn.timeoutMs, 'broker'));
       const offsets: CommittedOffset[] = [];
       for (const t of res.find((g) => g.groupId === group)?.topics ?? []) {
         for (const p of t.partitions) {

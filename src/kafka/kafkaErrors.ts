@@ -68,6 +68,28 @@ function socketCode(x: unknown): string | undefined {
   return typeof code === 'string' && SOCKET_CODES.has(code) ? code : undefined;
 }
 
+/** Node's TLS errors: a certificate not trusted or not for this host, or a listener that does not speak TLS. */
+const TLS_TRUST_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_SIGNATURE_FAILURE', 'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+const TLS_PROTOCOL_CODES = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'EPROTO', 'ERR_SSL_PACKET_LENGTH_TOO_LONG']);
+
+/**
+ * The TLS failure in the tree, if any. Looked for before a refused
+ * connection: on a cluster with one node down, the tree holds both, and the
+ * certificate is what the operator must fix.
+ */
+export function tlsFailure(e: unknown): { kind: 'trust' | 'protocol'; message: string } | undefined {
+  for (const x of errorTree(e)) {
+    const code = (x as { code?: unknown }).code;
+    if (typeof code !== 'string') continue;
+    if (TLS_TRUST_CODES.has(code)) return { kind: 'trust', message: errorMessage(x) };
+    if (TLS_PROTOCOL_CODES.has(code)) return { kind: 'protocol', message: errorMessage(x) };
+  }
+  return undefined;
+}
+
 /** A deadline passed: ours, or the client's request or connect timeout. */
 export function isTimeout(e: unknown): boolean {
   for (const x of errorTree(e)) if (x instanceof ClusterTimeoutError || x instanceof TimeoutError) return true;
@@ -140,6 +162,16 @@ export function describeKafkaError(e: unknown, where: Where): FailoverError {
     return new FailoverError(`${at}: ${where.what}: not authorized (${detail})`, {
       cause: e,
       hint: `grant the principal failover uses on ${where.cluster} the ACLs it needs (see the README)`,
+    });
+  }
+  const tls = tlsFailure(e);
+  if (tls) {
+    return new FailoverError(`${at}: ${where.what}: TLS handshake failed (${tls.message})`, {
+      cause: e,
+      hint:
+        tls.kind === 'trust'
+          ? `the certificate ${where.cluster} presents is not trusted for this address: set clusters.${where.cluster}.auth.tls.ca to the PEM of the CA that signed it (and servername, if the certificate names another host)`
+          : `${where.cluster}'s listener at the bootstrap address does not speak TLS as configured: set clusters.${where.cluster}.auth.tls only for a TLS listener`,
     });
   }
   if (isConnectError(e)) {

@@ -1,8 +1,10 @@
 import type { KafkaConnection } from './connection.js';
 import type { PartitionEnds } from './readTopic.js';
 import type { Connection } from '@platformatic/kafka';
-import { byLeader, byTopic, clusterMetadata, leaderIndex, tpKey, type LeaderIndex } from './metadata.js';
+import { STALE_LEADER_CODES } from './leaderRetry.js';
+import { byTopic, clusterMetadata, leaderIndex, tpKey, type LeaderIndex } from './metadata.js';
 import { Writer, requireApi, sendRequest, throwPartitionError } from './protocol.js';
+import { routeToLeaders, splitMoved } from './routeToLeaders.js';
 
 /** ListOffsets' special timestamps. */
 export const LATEST_TIMESTAMP = -1;
@@ -30,7 +32,8 @@ const READ_UNCOMMITTED = 0;
 /**
  * Answers many ListOffsets queries with one request per partition leader
  * (the client's `admin.listOffsets` adds a Metadata request to every call,
- * and fails the call for one partition's error). Kafka refuses a
+ * and fails the call for one partition's error); a partition whose leader
+ * moved is asked again of the new one (routeToLeaders). Kafka refuses a
  * request that names a partition twice, so every query must be for a
  * different partition; callers ask for earliest and latest in two calls.
  */
@@ -42,29 +45,25 @@ export async function listOffsets(conn: KafkaConnection, leaders: LeaderIndex, q
     if (seen.has(k)) throw new Error(`listOffsets: ${q.topic}-${q.partition} asked twice in one request`);
     seen.add(k);
   }
-  const { perBroker, leaderless } = byLeader(leaders, queries);
-  if (leaderless.length > 0) {
-    const first = leaderless[0]!;
-    throw new Error(`${conn.name}: no leader known for ${first.topic}-${first.partition}${leaderless.length > 1 ? ` and ${leaderless.length - 1} more partitions` : ''}`);
-  }
-  const answers = await Promise.all(
-    [...perBroker.entries()].map(async ([nodeId, qs]) => {
-      const broker = await conn.broker(nodeId);
-      const topics = [...byTopic(qs).entries()];
-      return conn.call(`${what} (${qs.length} partitions on broker ${nodeId})`, () => listOffsetsOn(broker, nodeId, topics));
-    }),
-  );
-  return answers.flat();
+  return routeToLeaders(conn, leaders, queries, async (nodeId, qs) => {
+    const broker = await conn.broker(nodeId);
+    const topics = [...byTopic(qs).entries()];
+    const answers = await conn.call(`${what} (${qs.length} partitions on broker ${nodeId})`, () => listOffsetsOn(broker, nodeId, topics), conn.timeoutMs, 'broker');
+    const { kept, moved } = splitMoved(qs, answers, STALE_LEADER_CODES);
+    throwPartitionError(kept);
+    return { answers: kept.map(({ topic, partition, offset, timestamp }) => ({ topic, partition, offset, timestamp })), moved };
+  });
 }
 
 const LIST_OFFSETS = { apiKey: 2, apiVersion: 2, apiName: 'ListOffsets', flexible: false };
 
 /**
  * One ListOffsets request to one broker: v2 (Kafka 0.11 and later, 4.x
- * included), written and read by protocol.ts. A partition error fails the
- * request, naming the partition.
+ * included), written and read by protocol.ts, with each partition's error
+ * code: the caller asks a moved partition's new leader, and fails on any
+ * other error, naming the partition.
  */
-async function listOffsetsOn(broker: Connection, nodeId: number, topics: [string, OffsetQuery[]][]): Promise<OffsetAnswer[]> {
+async function listOffsetsOn(broker: Connection, nodeId: number, topics: [string, OffsetQuery[]][]): Promise<(OffsetAnswer & { errorCode: number })[]> {
   await requireApi(broker, nodeId, LIST_OFFSETS, '0.11');
   const body = new Writer()
     .int32(-1) // replica id: a client
@@ -86,8 +85,7 @@ async function listOffsetsOn(broker: Connection, nodeId: number, topics: [string
       });
       return out;
     });
-  throwPartitionError(answers);
-  return answers.map(({ topic, partition, offset, timestamp }) => ({ topic, partition, offset, timestamp }));
+  return answers;
 }
 
 /**

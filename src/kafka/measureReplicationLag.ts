@@ -4,7 +4,9 @@ import { OFFSET_OUT_OF_RANGE, fetchPartitions } from './fetch.js';
 import { partitionEndsBatch } from './listOffsets.js';
 import { newestSyncOf, type NewestSyncs } from './mm2Translation.js';
 import { offsetSyncTail } from './offsetSyncTail.js';
-import { byLeader, clusterMetadata, leaderIndex, tpKey, type LeaderIndex } from './metadata.js';
+import { STALE_LEADER_CODES, movesPartitions, type BrokerRound } from './leaderRetry.js';
+import { clusterMetadata, leaderIndex, tpKey, type LeaderIndex } from './metadata.js';
+import { routeToLeaders } from './routeToLeaders.js';
 import {
   failureKind,
   judgePartition,
@@ -81,50 +83,67 @@ export interface TailWanted {
 /**
  * Reads each wanted partition of the source from `from`: one Fetch per
  * leader for all of them, again (from where the markers stopped, or for the
- * partitions a full answer left out) a few rounds at most. A partition
+ * partitions a full answer left out) a few rounds at most, and of the new
+ * leader for a partition whose leader moved. A partition
  * left without an answer is 'unknown', never 'none': unlike recordsAt's
  * "nothing found", the answer tells markers only from no answer.
  */
 export async function readTails(conn: KafkaConnection, leaders: LeaderIndex, wanted: readonly TailWanted[]): Promise<Map<string, Tail>> {
   const out = new Map<string, Tail>();
   if (wanted.length === 0) return out;
-  const { perBroker, leaderless } = byLeader(leaders, wanted);
-  for (const w of leaderless) out.set(tpKey(w.topic, w.partition), { kind: 'unknown', reason: `no leader for ${w.topic}-${w.partition} on ${conn.name}` });
-  await Promise.all(
-    [...perBroker.entries()].map(async ([nodeId, items]) => {
-      let pending = items.map((w) => ({ ...w, at: w.from }));
-      try {
-        const broker = await conn.broker(nodeId);
-        for (let round = 0; round < MAX_ROUNDS && pending.length > 0; round++) {
-          const asked = pending;
-          const res = await conn.call(`fetch ${asked.length} partitions from broker ${nodeId}`, () =>
-            fetchPartitions(broker, nodeId, asked.map((w) => ({ topic: w.topic, partition: w.partition, offset: w.at, maxBytes: PARTITION_MAX_BYTES })), {
-              maxWaitMs: 0,
-              minBytes: 0,
-              maxBytes: REQUEST_MAX_BYTES,
-            }),
-          );
-          const answers = new Map(res.map((p) => [tpKey(p.topic, p.partition), p]));
-          pending = [];
-          for (const w of asked) {
-            const key = tpKey(w.topic, w.partition);
-            const p = answers.get(key);
-            if (p?.errorCode === OFFSET_OUT_OF_RANGE) out.set(key, { kind: 'unknown', reason: `offset ${w.at} of ${w.topic}-${w.partition} is no longer in the log on ${conn.name}` });
-            else if (p && p.highWatermark <= w.at) out.set(key, { kind: 'none' });
-            else {
-              const scan = p ? scanTail(p.records, w.at, w.end, `${conn.name}: ${w.topic}-${w.partition}`) : { kind: 'more' as const, next: w.at };
-              if (scan.kind === 'more') pending.push({ ...w, at: scan.next });
-              else out.set(key, scan);
-            }
-          }
-        }
-        for (const w of pending) out.set(tpKey(w.topic, w.partition), { kind: 'unknown', reason: `${MAX_ROUNDS} fetches from broker ${nodeId} did not reach past offset ${w.at}` });
-      } catch (e) {
-        for (const w of items) if (!out.has(tpKey(w.topic, w.partition))) out.set(tpKey(w.topic, w.partition), { kind: 'unknown', reason: errorMessage(e) });
-      }
-    }),
-  );
+  try {
+    const answers = await routeToLeaders(conn, leaders, wanted, (nodeId, items) => tailsOn(conn, nodeId, items));
+    for (const [key, tail] of answers) out.set(key, tail);
+  } catch (e) {
+    // Leaders still moving after the wait: what was not read stays unknown.
+    for (const w of wanted) if (!out.has(tpKey(w.topic, w.partition))) out.set(tpKey(w.topic, w.partition), { kind: 'unknown', reason: errorMessage(e) });
+  }
   return out;
+}
+
+/** One broker's part of readTails: its partitions' tails, and those it no longer leads. */
+async function tailsOn(conn: KafkaConnection, nodeId: number, items: TailWanted[]): Promise<BrokerRound<TailWanted, [string, Tail]>> {
+  const out: [string, Tail][] = [];
+  const moved: TailWanted[] = [];
+  let pending = items.map((w) => ({ ...w, at: w.from }));
+  try {
+    const broker = await conn.broker(nodeId);
+    for (let round = 0; round < MAX_ROUNDS && pending.length > 0; round++) {
+      const asked = pending;
+      const res = await conn.call(
+        `fetch ${asked.length} partitions from broker ${nodeId}`,
+        () =>
+          fetchPartitions(broker, nodeId, asked.map((w) => ({ topic: w.topic, partition: w.partition, offset: w.at, maxBytes: PARTITION_MAX_BYTES })), {
+            maxWaitMs: 0,
+            minBytes: 0,
+            maxBytes: REQUEST_MAX_BYTES,
+          }, STALE_LEADER_CODES),
+        conn.timeoutMs,
+        'broker',
+      );
+      const answers = new Map(res.map((p) => [tpKey(p.topic, p.partition), p]));
+      pending = [];
+      for (const w of asked) {
+        const key = tpKey(w.topic, w.partition);
+        const p = answers.get(key);
+        // Asked again of the new leader from where this one stopped.
+        if (p && STALE_LEADER_CODES.has(p.errorCode)) moved.push({ topic: w.topic, partition: w.partition, from: w.at, end: w.end });
+        else if (p?.errorCode === OFFSET_OUT_OF_RANGE) out.push([key, { kind: 'unknown', reason: `offset ${w.at} of ${w.topic}-${w.partition} is no longer in the log on ${conn.name}` }]);
+        else if (p && p.highWatermark <= w.at) out.push([key, { kind: 'none' }]);
+        else {
+          const scan = p ? scanTail(p.records, w.at, w.end, `${conn.name}: ${w.topic}-${w.partition}`) : { kind: 'more' as const, next: w.at };
+          if (scan.kind === 'more') pending.push({ ...w, at: scan.next });
+          else out.push([key, scan]);
+        }
+      }
+    }
+    for (const w of pending) out.push([tpKey(w.topic, w.partition), { kind: 'unknown', reason: `${MAX_ROUNDS} fetches from broker ${nodeId} did not reach past offset ${w.at}` }]);
+  } catch (e) {
+    if (movesPartitions(e)) throw e;
+    const done = new Set(out.map(([k]) => k));
+    for (const w of items) if (!done.has(tpKey(w.topic, w.partition))) out.push([tpKey(w.topic, w.partition), { kind: 'unknown', reason: errorMessage(e) }]);
+  }
+  return { answers: out, moved };
 }
 
 function report(mapping: LagMapping, measuredAt: number, partitions: PartitionLag[], seconds: boolean, missingSource: string[], missingTarget: string[]): LagReport {

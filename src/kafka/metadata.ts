@@ -147,6 +147,13 @@ export function leaderIndex(md: RawMetadata): LeaderIndex {
   return out;
 }
 
+/** The index without the partitions that have no leader (offline, or an election in progress). */
+export function servingLeaders(leaders: LeaderIndex): LeaderIndex {
+  const out: LeaderIndex = new Map();
+  for (const [topic, parts] of leaders) out.set(topic, new Map([...parts].filter(([, leader]) => leader >= 0)));
+  return out;
+}
+
 /** Groups `items` by the leader of their partition; items whose partition has no known leader are returned apart. */
 export function byLeader<T extends { topic: string; partition: number }>(
   leaders: LeaderIndex,

@@ -1,5 +1,6 @@
 import type { KafkaConnection } from './connection.js';
 import { fetchGroupOffsets, type CommittedOffset, type GroupOffsetsResult } from './groups.js';
+import { STALE_COORDINATOR_CODES, movesCoordinator } from './leaderRetry.js';
 import { Writer, canSend, protocolError, sendRequest } from './protocol.js';
 import type { Connection } from '@platformatic/kafka';
 
@@ -91,6 +92,8 @@ async function offsetFetchV8(conn: KafkaConnection, broker: Connection, nodeId: 
         r.tags();
         return out;
       }),
+    conn.timeoutMs,
+    'broker',
   );
 }
 
@@ -106,8 +109,8 @@ export async function fetchGroupOffsetsBatched(
 ): Promise<Map<string, GroupOffsetsResult>> {
   const out = new Map<string, GroupOffsetsResult>();
   if (groups.length === 0) return out;
-  const first = brokers[0];
-  const any = first ? await conn.broker(first.nodeId) : undefined;
+  // Any broker that answers finds the coordinators: the first one listed may be the one that is down.
+  const any = brokers.length > 0 ? await conn.anyBroker() : undefined;
   let rest: string[] = [...groups];
   if (any !== undefined && (await canSend(any, { apiKey: FIND_COORDINATOR, apiVersion: 4 })) && (await canSend(any, { apiKey: OFFSET_FETCH, apiVersion: 8 }))) {
     const { byGroup, failed } = await findCoordinators(conn, any, groups);
@@ -120,14 +123,23 @@ export async function fetchGroupOffsetsBatched(
     rest = [...failed];
     await Promise.all(
       [...perNode.entries()].map(async ([nodeId, gs]) => {
-        const broker = await conn.broker(nodeId);
-        if (!(await canSend(broker, { apiKey: OFFSET_FETCH, apiVersion: 8 }))) {
+        let fetched: FetchedGroup[];
+        try {
+          const broker = await conn.broker(nodeId);
+          if (!(await canSend(broker, { apiKey: OFFSET_FETCH, apiVersion: 8 }))) {
+            rest.push(...gs);
+            return;
+          }
+          fetched = await offsetFetchV8(conn, broker, nodeId, gs);
+        } catch (e) {
+          // A coordinator that stopped answering: its groups are asked again one by one, which finds their new coordinator.
+          if (!movesCoordinator(e)) throw e;
           rest.push(...gs);
           return;
         }
-        for (const f of await offsetFetchV8(conn, broker, nodeId, gs)) {
+        for (const f of fetched) {
           if (f.errorCode === 0) out.set(f.group, { group: f.group, offsets: f.offsets });
-          else if (f.errorCode === 14 || f.errorCode === 16) rest.push(f.group); // the coordinator moved or is loading: asked again, one group at a time
+          else if (STALE_COORDINATOR_CODES.has(f.errorCode)) rest.push(f.group); // the coordinator moved or is loading: asked again, one group at a time
           else out.set(f.group, { group: f.group, error: `${conn.name}: offsets of group ${f.group}: ${errorName(f.errorCode)}` });
         }
         for (const g of gs) if (!out.has(g) && !rest.includes(g)) rest.push(g);

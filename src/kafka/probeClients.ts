@@ -10,7 +10,7 @@ import {
   compatibilityPartitioner,
   type MessagesStream,
 } from '@platformatic/kafka';
-import { clientOptions, hearConnectionErrors, KafkaConnection, type ClusterAuth } from './connection.js';
+import { clientOptions, hearConnectionErrors, KafkaConnection, type ClusterAuth, type SaslCredentials } from './connection.js';
 import { errorTree, isAuthzError, isConnectError, isTimeout } from './kafkaErrors.js';
 import { withTimeout } from './timeout.js';
 
@@ -25,7 +25,7 @@ import { withTimeout } from './timeout.js';
  */
 
 export interface ProbeAuth {
-  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+  sasl?: SaslCredentials;
   /** true for the system trust store, or PEM file paths */
   tls?: true | { ca?: string; cert?: string; key?: string; servername?: string };
 }

@@ -2,7 +2,11 @@ import type { KafkaConnection } from './connection.js';
 import { OFFSET_OUT_OF_RANGE, fetchPartitions } from './fetch.js';
 import { partitionEndsBatch } from './listOffsets.js';
 import { clusterMetadata, leaderIndex } from './metadata.js';
+import { BROKER_LOSS_WAIT_MS, movesPartitions, whileLeadersMove } from './leaderRetry.js';
+import { protocolError } from './protocol.js';
 import { decodeRecords } from './recordBatch.js';
+
+const LEADER_NOT_AVAILABLE = 5;
 
 const FETCH_MAX_BYTES = 4 * 1024 * 1024;
 
@@ -33,7 +37,8 @@ export async function partitionEnds(conn: KafkaConnection, topics: string[]): Pr
  * Reads records of one topic without a consumer group (internal topics must
  * not gain a group just because we looked): a plain Fetch to each leader.
  * `from(partition, ends)` picks the start offset; reading stops at the end
- * offset seen when the read began.
+ * offset seen when the read began. A leader that moves mid-read is found
+ * again and the read goes on from where it stopped.
  */
 export async function readTopic(
   conn: KafkaConnection,
@@ -49,35 +54,58 @@ export async function readTopic(
   await Promise.all(
     wanted.map(async (e) => {
       let next = Math.max(e.earliest, opts.from ? opts.from(e) : e.earliest);
-      const leader = leaderOf.get(e.partition);
-      if (leader === undefined) return;
-      const broker = await conn.broker(leader);
+      const known = leaderOf.get(e.partition);
+      if (known === undefined) return;
+      let leader: number = known;
       let got = 0;
-      while (next < e.latest && got < maxRecords) {
-        const from = next;
-        const [part] = await conn.call(`fetch ${topic}-${e.partition}@${from}`, () =>
-          fetchPartitions(broker, leader, [{ topic, partition: e.partition, offset: from, maxBytes: FETCH_MAX_BYTES }], {
-            maxWaitMs: 100,
-            minBytes: 1,
-            maxBytes: FETCH_MAX_BYTES,
-          }),
-        );
-        if (part?.errorCode === OFFSET_OUT_OF_RANGE) {
-          throw new Error(`${conn.name}: ${topic}-${e.partition}: offset ${from} is no longer in the log (deleted by retention while reading?); run the command again`);
-        }
-        const msgs = decodeRecords(part?.records ?? null, `${conn.name}: ${topic}-${e.partition}`, { from, limit: Math.min(maxRecords - got, e.latest - from) });
-        if (msgs.length === 0) break;
-        for (const m of msgs) {
-          // Compacted topics (MM2's) have gaps: a count of records can reach past the end seen at the start.
-          if (m.offset >= e.latest) {
-            next = e.latest;
-            break;
+      // A partition without a leader when the read began is looked up again first.
+      let first = known >= 0;
+      let refreshFailed: unknown;
+      // A leader that moves mid-read is looked up again, and the read goes on from where it was.
+      await whileLeadersMove(
+        async () => {
+          if (!first) {
+            try {
+              leader = leaderIndex(await clusterMetadata(conn, [topic])).get(topic)?.get(e.partition) ?? -1;
+            } catch (err) {
+              refreshFailed = err;
+              throw err;
+            }
+            if (leader < 0) throw protocolError(LEADER_NOT_AVAILABLE);
           }
-          records.push({ topic, partition: e.partition, ...m });
-          got++;
-          next = m.offset + 1;
-        }
-      }
+          first = false;
+          const nodeId = leader;
+          const broker = await conn.broker(nodeId);
+          while (next < e.latest && got < maxRecords) {
+            const from = next;
+            const [part] = await conn.call(
+              `fetch ${topic}-${e.partition}@${from}`,
+              () => fetchPartitions(broker, nodeId, [{ topic, partition: e.partition, offset: from, maxBytes: FETCH_MAX_BYTES }], { maxWaitMs: 100, minBytes: 1, maxBytes: FETCH_MAX_BYTES }),
+              conn.timeoutMs,
+              'broker',
+            );
+            if (part?.errorCode === OFFSET_OUT_OF_RANGE) {
+              throw new Error(`${conn.name}: ${topic}-${e.partition}: offset ${from} is no longer in the log (deleted by retention while reading?); run the command again`);
+            }
+            const msgs = decodeRecords(part?.records ?? null, `${conn.name}: ${topic}-${e.partition}`, { from, limit: Math.min(maxRecords - got, e.latest - from) });
+            if (msgs.length === 0) break;
+            for (const m of msgs) {
+              // Compacted topics (MM2's) have gaps: a count of records can reach past the end seen at the start.
+              if (m.offset >= e.latest) {
+                next = e.latest;
+                break;
+              }
+              records.push({ topic, partition: e.partition, ...m });
+              got++;
+              next = m.offset + 1;
+            }
+          }
+        },
+        BROKER_LOSS_WAIT_MS,
+        undefined,
+        undefined,
+        (err) => err !== refreshFailed && movesPartitions(err),
+      );
     }),
   );
   return records.sort((a, b) => a.partition - b.partition || a.offset - b.offset);

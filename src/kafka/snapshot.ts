@@ -6,7 +6,7 @@ import { ClusterUnreachableError, isNoAnswer, kafkaCodes } from './kafkaErrors.j
 import { partitionEndsBatch } from './listOffsets.js';
 import { fetchGroupOffsetsBatched } from './offsetFetchBatch.js';
 import { loadCheckpoints, loadOffsetSyncs, type LoadedCheckpoints, type LoadedOffsetSyncs } from './mm2Translation.js';
-import { clusterMetadata, leaderIndex, tpKey, type LeaderIndex } from './metadata.js';
+import { clusterMetadata, leaderIndex, servingLeaders, tpKey, type LeaderIndex, type RawTopicMetadata } from './metadata.js';
 import { brokerApiVersions, type ApiVersionRange } from './protocol.js';
 import type { PartitionEnds } from './readTopic.js';
 import { recordsAt } from './recordsAt.js';
@@ -104,6 +104,8 @@ export interface ClusterSnapshot {
   timings: Record<string, number>;
   /** kept for follow-up lookups (timestamp translation) against the same Metadata */
   leaders?: LeaderIndex;
+  /** leaders, replicas and in-sync replicas of the selected topics' partitions, as Metadata listed them (partitionHealth.ts judges them) */
+  replicaStates?: RawTopicMetadata[];
 }
 
 async function fact<T>(timings: Record<string, number>, name: string, fn: () => Promise<T>): Promise<Fact<T>> {
@@ -140,8 +142,12 @@ export async function takeSnapshot(conn: KafkaConnection, req: SnapshotRequest, 
     topics.set(t.topic, { partitions: t.partitionMetadata.map((p) => p.partitionId).sort((a, b) => a - b), internal: Boolean(t.isInternal) });
   }
   const leaders = leaderIndex(md);
+  // Partitions without a leader now are offline for this snapshot: reported
+  // from replicaStates, and left out of the reads, which no broker can answer.
+  const serving = servingLeaders(leaders);
   const all = [...topics.keys()];
   const selected = (req.selectTopics?.(all) ?? []).filter((t) => topics.has(t));
+  const chosen = new Set(selected);
   const heartbeatTopics = (req.heartbeatTopics ?? []).filter((t) => topics.has(t));
   const snap: ClusterSnapshot = {
     name: conn.name,
@@ -154,6 +160,7 @@ export async function takeSnapshot(conn: KafkaConnection, req: SnapshotRequest, 
     selected,
     timings,
     leaders,
+    replicaStates: md.topicMetadata.filter((t) => chosen.has(t.topic)),
   };
 
   const jobs: Promise<unknown>[] = [];
@@ -167,7 +174,7 @@ export async function takeSnapshot(conn: KafkaConnection, req: SnapshotRequest, 
   const endsTopics = [...new Set([...(req.ends || req.newestRecords ? selected : []), ...heartbeatTopics])];
   const endsP =
     endsTopics.length > 0
-      ? Promise.all([syncsRead, req.endsAfter?.catch(() => undefined)]).then(() => fact(timings, 'ends', () => partitionEndsBatch(conn, leaders, endsTopics)))
+      ? Promise.all([syncsRead, req.endsAfter?.catch(() => undefined)]).then(() => fact(timings, 'ends', () => partitionEndsBatch(conn, serving, endsTopics)))
       : undefined;
 
   put('apiVersions', fact(timings, 'apiVersions', () => apiVersionsOf(conn, snap.brokers.map((b) => b.nodeId))));
@@ -201,7 +208,7 @@ export async function takeSnapshot(conn: KafkaConnection, req: SnapshotRequest, 
         const all = req.newestRecords ? newestOf(selected) : [];
         const sample = typeof req.newestRecords === 'number' ? spread(all, req.newestRecords) : all;
         const wanted = [...sample, ...newestOf(heartbeatTopics)];
-        const got = await fact(timings, 'newestRecords', () => recordsAt(conn, leaders, wanted));
+        const got = await fact(timings, 'newestRecords', () => recordsAt(conn, serving, wanted));
         if (!got.ok) {
           if (req.newestRecords) snap.newest = got;
           if (req.heartbeatTopics) snap.heartbeats = got;
@@ -251,10 +258,20 @@ function spread<T>(xs: readonly T[], n: number): T[] {
  * intersection.
  */
 async function apiVersionsOf(conn: KafkaConnection, nodeIds: number[]): Promise<Record<string, ApiVersionRange>> {
-  const per = await Promise.all(nodeIds.map(async (id) => {
-    const broker = await conn.broker(id);
-    return conn.call(`api versions of broker ${id}`, () => brokerApiVersions(broker));
-  }));
+  // A broker that does not answer (killed, not yet fenced, so still listed) is left out; the others still tell the versions.
+  const asked = await Promise.all(
+    nodeIds.map(async (id) => {
+      try {
+        const broker = await conn.broker(id);
+        return await conn.call(`api versions of broker ${id}`, () => brokerApiVersions(broker), conn.timeoutMs, 'broker');
+      } catch (e) {
+        if (isNoAnswer(e) && nodeIds.length > 1) return { noAnswer: e };
+        throw e;
+      }
+    }),
+  );
+  const per = asked.filter((v): v is Record<string, ApiVersionRange> => !('noAnswer' in v));
+  if (per.length === 0) throw (asked[0] as { noAnswer: unknown }).noAnswer;
   const out: Record<string, ApiVersionRange> = {};
   per.forEach((versions, i) => {
     if (i === 0) {

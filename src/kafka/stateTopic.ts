@@ -3,7 +3,8 @@ import { waitForLeaders } from './clusterInfo.js';
 import type { KafkaConnection } from './connection.js';
 import { OFFSET_OUT_OF_RANGE, fetchPartitions } from './fetch.js';
 import { hasKafkaError } from './kafkaErrors.js';
-import { whileLeadersMove } from './leaderRetry.js';
+import { BROKER_LOSS_WAIT_MS, movesPartitions, whileLeadersMove } from './leaderRetry.js';
+import { protocolError } from './protocol.js';
 import { EARLIEST_TIMESTAMP, listOffsets } from './listOffsets.js';
 import { clusterMetadata, leaderIndex, type RawTopicMetadata } from './metadata.js';
 import { committedRecords } from './recordBatch.js';
@@ -75,6 +76,7 @@ export type StateSnapshot = Map<string, StateValue>;
 
 const READ_COMMITTED = 1;
 const PARTITION = 0;
+const LEADER_NOT_AVAILABLE = 5;
 const MAX_BYTES = 4 * 1024 * 1024;
 
 /** Metadata of the one topic (a cluster with thousands of partitions answers that in milliseconds), or undefined when it does not exist. */
@@ -122,15 +124,30 @@ const LEADER_WAIT_MS = 20_000;
  * on a fresh pair meets it.
  */
 export async function readStateTopic(conn: KafkaConnection, topic: string): Promise<StateSnapshot> {
-  return whileLeadersMove(() => readStateTopicOnce(conn, topic));
+  // A leader whose broker stopped answering is waited for too (the next one is elected once the broker is fenced);
+  // a cluster whose Metadata does not answer is not, since that is the cluster down, not a leader moving.
+  let metadataFailed: unknown;
+  const meta = async () => {
+    try {
+      return await topicMetadata(conn, topic);
+    } catch (e) {
+      metadataFailed = e;
+      throw e;
+    }
+  };
+  return whileLeadersMove(() => readStateTopicOnce(conn, topic, meta), BROKER_LOSS_WAIT_MS, undefined, undefined, (e) => e !== metadataFailed && movesPartitions(e));
 }
 
-async function readStateTopicOnce(conn: KafkaConnection, topic: string): Promise<StateSnapshot> {
+async function readStateTopicOnce(conn: KafkaConnection, topic: string, metadata: () => Promise<RawTopicMetadata | undefined>): Promise<StateSnapshot> {
   const out: StateSnapshot = new Map();
-  const meta = await topicMetadata(conn, topic);
+  const meta = await metadata();
   if (!meta) return out;
   const leader = meta.partitionMetadata.find((p) => p.partitionId === PARTITION)?.leader;
-  if (leader === undefined || leader < 0) throw new Error(`${conn.name}: ${topic} has no leader`);
+  if (leader === undefined || leader < 0) {
+    const e = protocolError(LEADER_NOT_AVAILABLE);
+    e.message = `${conn.name}: ${topic} has no leader (${e.apiId})`;
+    throw e;
+  }
   const broker = await conn.broker(leader);
   let next = 0;
   let stable: number | undefined;
@@ -148,6 +165,8 @@ async function readStateTopicOnce(conn: KafkaConnection, topic: string): Promise
         maxBytes: MAX_BYTES,
         isolationLevel: READ_COMMITTED,
       }),
+      conn.timeoutMs,
+      'broker',
     );
     if (!part) break;
     if (part.errorCode === OFFSET_OUT_OF_RANGE) {
@@ -201,8 +220,10 @@ const isFenced = (e: unknown) => hasKafkaError(e, 'PRODUCER_FENCED', 'INVALID_PR
 /**
  * The transaction coordinator is not there yet: a cluster's first
  * transaction creates __transaction_state, and a coordinator that has just
- * moved loads it. Both pass within seconds; a broker that does not answer
- * at all fails with a timeout instead, and is not waited for here.
+ * moved loads it. Both pass within seconds. A coordinator or leader whose
+ * broker does not answer is waited for the same way while the rest of the
+ * cluster answers (a broker lost: its roles move once it is fenced), and
+ * not when the whole cluster is silent.
  */
 const isCoordinatorMoment = (e: unknown) => hasKafkaError(e, 'COORDINATOR_NOT_AVAILABLE', 'NOT_COORDINATOR', 'COORDINATOR_LOAD_IN_PROGRESS');
 /** How long a write waits in all for a coordinator that is not there yet. */
@@ -250,7 +271,8 @@ export class StateTopicWriter {
       const producer = this.conn.producer({ transactionalId: this.transactionalId, idempotent: true, timeoutMs: 30_000 });
       this.producer = producer;
       try {
-        const txn = await this.conn.call(`begin a transaction on ${this.topic}`, () => producer.beginTransaction());
+        // Calls to one broker (the transaction coordinator, the partition's leader): no answer there is a broker lost, judged below.
+        const txn = await this.conn.call(`begin a transaction on ${this.topic}`, () => producer.beginTransaction(), this.conn.timeoutMs, 'broker');
         const current = await readStateTopic(this.conn, this.topic);
         const decision = decide(current);
         if ('refuse' in decision) {
@@ -269,13 +291,15 @@ export class StateTopicWriter {
                 value: w.value === null ? undefined : Buffer.from(JSON.stringify(w.value), 'utf8'),
               })),
             }),
+            this.conn.timeoutMs,
+            'broker',
           );
         }
-        await this.conn.call(`commit ${this.topic}`, () => txn.commit());
+        await this.conn.call(`commit ${this.topic}`, () => txn.commit(), this.conn.timeoutMs, 'broker');
         return decision.result;
       } catch (e) {
         last = e;
-        if (isCoordinatorMoment(e) && Date.now() < coordinatorDeadline) {
+        if ((isCoordinatorMoment(e) || (movesPartitions(e) && (await this.clusterAnswers()))) && Date.now() < coordinatorDeadline) {
           // Not a contender's fence: the attempt is not counted, only the time.
           attempt--;
           await new Promise((r) => setTimeout(r, 1000));
@@ -285,6 +309,22 @@ export class StateTopicWriter {
       }
     }
     throw new Error(`${this.conn.name}: ${this.topic}: another writer kept fencing this one (${errorMessage(last)})`);
+  }
+
+  /**
+   * Whether the cluster answers Metadata: after a write that got no answer
+   * from its coordinator or leader, a cluster that answers has lost a broker
+   * (the next attempt's fresh producer finds the new coordinator and leader,
+   * and its InitProducerId aborts what the lost attempt left open), and one
+   * that does not is down, which the caller reports.
+   */
+  private async clusterAnswers(): Promise<boolean> {
+    try {
+      await clusterMetadata(this.conn, [this.topic]);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private async closeProducer(): Promise<void> {

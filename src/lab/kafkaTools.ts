@@ -2,9 +2,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { FailoverError } from '../errors.js';
-import { bootstrapOf, kafkaMajor, labPaths, type BrokerName } from './labConfig.js';
+import { bootstrapOf, kafkaMajor, labPaths, shapeOf, type BrokerName } from './labConfig.js';
 import { readState } from './labState.js';
 import { readLabSecrets } from './secrets.js';
+import { clientSecurityProps } from './templates.js';
+import { readStorePassword } from './tls.js';
 import { findJava } from './toolchain.js';
 
 /**
@@ -87,20 +89,13 @@ export async function runKafkaTool(opts: {
   const logCfg = join(paths.root, 'tools-log4j2.properties');
   if (!existsSync(logCfg)) writeFileSync(logCfg, TOOLS_LOG4J2);
   const extra: string[] = [];
-  if (s.secure) {
-    const secrets = readLabSecrets(paths.secrets);
-    if (!secrets) throw new FailoverError(`the secure lab in ${paths.root} has no secrets.json`, { hint: 'run `failover lab up --secure` again' });
+  if (s.secure || shapeOf(s).tls) {
+    const secrets = s.secure ? readLabSecrets(paths.secrets) : undefined;
+    if (s.secure && !secrets) throw new FailoverError(`the secure lab in ${paths.root} has no secrets.json`, { hint: 'run `failover lab up --secure` again' });
+    const tls = shapeOf(s).tls ? { keystore: paths.keystore, truststore: paths.truststore, password: readStorePassword(paths.storePassword) } : undefined;
     const cfg = join(paths.root, 'tools-admin.properties');
-    writeFileSync(
-      cfg,
-      [
-        'security.protocol=SASL_PLAINTEXT',
-        'sasl.mechanism=SCRAM-SHA-256',
-        `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="${secrets.admin}";`,
-        '',
-      ].join('\n'),
-      { mode: 0o600 },
-    );
+    // The lab admin's client settings, as MirrorMaker 2 gets its own: mechanism, JAAS line and truststore by profile.
+    writeFileSync(cfg, [...clientSecurityProps(s, 'admin', secrets, tls), ''].join('\n'), { mode: 0o600 });
     extra.push(CONFIG_FLAG[opts.tool] ?? '--command-config', cfg);
   }
   const bootstrap = bootstrapOf(s, opts.cluster);

@@ -3,15 +3,28 @@ import { duration } from './duration.js';
 import { expecting } from './expecting.js';
 import { hostPort, text } from './fields.js';
 
-export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512', 'oauthbearer'] as const;
+/** The mechanisms that log in with a user and a password. */
+export const PASSWORD_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+
+const passwordSasl = z.strictObject({
+  mechanism: z.enum(PASSWORD_MECHANISMS),
+  username: text('the SASL user; ${env:NAME} keeps it out of the file'),
+  password: text('the SASL password; write ${env:NAME} or ${file:path} rather than the password itself'),
+});
+
+// OAUTHBEARER with a token obtained outside failover (an identity provider's client, or the lab's unsecured token):
+// failover sends it as it is, and never refreshes it.
+const oauthSasl = z.strictObject({
+  mechanism: z.literal('oauthbearer'),
+  token: text('the OAUTHBEARER token (a JWT); write ${env:NAME} or ${file:path} rather than the token itself'),
+});
 
 const sasl = z
-  .strictObject({
-    mechanism: z.enum(SASL_MECHANISMS, { error: expecting('not a supported SASL mechanism', SASL_MECHANISMS.join(', ')) }),
-    username: text('the SASL user; ${env:NAME} keeps it out of the file'),
-    password: text('the SASL password; write ${env:NAME} or ${file:path} rather than the password itself'),
+  .discriminatedUnion('mechanism', [passwordSasl, oauthSasl], {
+    error: expecting('not a supported SASL mechanism', `${SASL_MECHANISMS.join(', ')} (oauthbearer takes a token; the others a username and a password)`),
   })
-  .meta({ description: 'SASL authentication (PLAIN or SCRAM)' });
+  .meta({ description: 'SASL authentication: PLAIN or SCRAM with username and password, or OAUTHBEARER with a token' });
 
 // Paths are relative to the runbook's folder; the loader makes them absolute.
 const tls = z.union(

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { ACTION_NAMES } from './actions.js';
-import { SASL_MECHANISMS } from './clusters.js';
+import { PASSWORD_MECHANISMS } from './clusters.js';
 import { duration } from './duration.js';
 import { expecting } from './expecting.js';
 import { argv, count, positiveCount, seconds, text, topicName } from './fields.js';
@@ -29,7 +29,7 @@ const probe = z
       .meta({ description: 'the topic the stale client writes (default: the probe topic); to see a fence work, a workload topic its principal may write' }),
     staleSasl: z
       .strictObject({
-        mechanism: z.enum(SASL_MECHANISMS, { error: expecting('not a supported SASL mechanism', SASL_MECHANISMS.join(', ')) }),
+        mechanism: z.enum(PASSWORD_MECHANISMS, { error: expecting('not a supported SASL mechanism for the stale client', PASSWORD_MECHANISMS.join(', ')) }),
         username: text('the SASL user; ${env:NAME} keeps it out of the file'),
         password: text('the SASL password; write ${env:NAME} or ${file:path}'),
       })

@@ -1,11 +1,11 @@
-import { labPaths, PROCESSES } from '../../src/lab/labConfig.js';
+import { labPaths, processNames } from '../../src/lab/labConfig.js';
 import { readState } from '../../src/lab/labState.js';
 import { procState } from '../../src/lab/processes.js';
 import { SECURE_LAB, TEST_LAB, cli, labUpArgs, type TestLab } from './labHarness.js';
 
 function isRunning(lab: TestLab): boolean {
   const state = readState(labPaths(lab.dir).state);
-  return state !== undefined && PROCESSES.every((n) => procState(state.processes[n]) === 'running');
+  return state !== undefined && processNames(state.settings).every((n) => procState(state.processes[n]) === 'running');
 }
 
 /**

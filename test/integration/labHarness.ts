@@ -18,6 +18,9 @@ export const TEST_LAB = {
   westPort: Number(process.env.FAILOVER_TEST_WEST_PORT ?? 29192),
   topics: ['orders', 'payments', 'failover.probe', '/it-.*/'],
   groups: ['billing', 'shipping', 'failover-probe', '/it-.*/'],
+  // Extra `lab up` options for the two default test labs, to run the suite on another profile, e.g.
+  // FAILOVER_TEST_LAB_OPTIONS=--no-sync-group-offsets (with other dirs or ports: a lab keeps its shape).
+  profile: (process.env.FAILOVER_TEST_LAB_OPTIONS ?? '').split(' ').filter(Boolean),
 };
 
 /** The secure lab (SASL/SCRAM and the StandardAuthorizer on both clusters). */
@@ -29,6 +32,46 @@ export const SECURE_LAB = {
   secure: true,
 };
 
+/**
+ * A production-shaped lab: three nodes per cluster, TLS and SCRAM-SHA-512
+ * (`lab up --brokers 3 --tls --sasl scram-sha-512`). Its nodes take three
+ * ports each from the base (east-1 at the base, east-2 at base+3, east-3 at
+ * base+6). Not started by globalSetup: the test files that need it start it
+ * (startProfileLab) and stop what they started.
+ */
+export const TLS_SCRAM512_LAB: TestLab = {
+  ...TEST_LAB,
+  dir: process.env.FAILOVER_TEST_PROFILE_LAB_DIR ?? join(repoRoot, '.lab-test-3b-tls-scram512'),
+  eastPort: Number(process.env.FAILOVER_TEST_PROFILE_EAST_PORT ?? 19592),
+  westPort: Number(process.env.FAILOVER_TEST_PROFILE_WEST_PORT ?? 29592),
+  profile: ['--brokers', '3', '--tls', '--sasl', 'scram-sha-512'],
+};
+
+/**
+ * A plaintext lab of three nodes per cluster (`lab up --brokers 3`), for
+ * leaders that move and partitions that degrade; started by the file that
+ * needs it. Its workload is the lab's default (no it-* topics mirrored), so
+ * a test can create a topic on each side that MirrorMaker 2 leaves alone.
+ */
+export const MULTI_BROKER_LAB: TestLab = {
+  ...TEST_LAB,
+  dir: process.env.FAILOVER_TEST_MB_LAB_DIR ?? join(repoRoot, '.lab-test-3b'),
+  eastPort: Number(process.env.FAILOVER_TEST_MB_EAST_PORT ?? 19792),
+  westPort: Number(process.env.FAILOVER_TEST_MB_WEST_PORT ?? 29792),
+  topics: ['orders', 'payments', 'failover.probe'],
+  groups: ['billing', 'shipping', 'failover-probe'],
+  profile: ['--brokers', '3'],
+};
+
+/** A 1-broker lab with unsecured OAUTHBEARER tokens (`lab up --sasl oauthbearer`), started by the file that needs it. */
+export const OAUTH_LAB: TestLab = {
+  ...TEST_LAB,
+  dir: process.env.FAILOVER_TEST_OAUTH_LAB_DIR ?? join(repoRoot, '.lab-test-oauth'),
+  eastPort: Number(process.env.FAILOVER_TEST_OAUTH_EAST_PORT ?? 19692),
+  westPort: Number(process.env.FAILOVER_TEST_OAUTH_WEST_PORT ?? 29692),
+  profile: ['--sasl', 'oauthbearer'],
+};
+
 export interface TestLab {
   dir: string;
   eastPort: number;
@@ -37,6 +80,8 @@ export interface TestLab {
   groups: string[];
   secure?: boolean;
   kafka?: string;
+  /** lab up's profile options (--brokers, --tls, --sasl, ...) */
+  profile?: string[];
 }
 
 export function labUpArgs(lab: TestLab, extra: string[] = []): string[] {
@@ -46,12 +91,34 @@ export function labUpArgs(lab: TestLab, extra: string[] = []): string[] {
     '--topics', lab.topics.join(','), '--groups', lab.groups.join(','),
     ...(lab.secure ? ['--secure'] : []),
     ...(lab.kafka ? ['--kafka', lab.kafka] : []),
+    ...(lab.profile ?? []),
     ...extra,
   ];
 }
 
 export function unique(prefix: string): string {
   return `it-${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Starts a lab that globalSetup does not (a profile lab), or reuses it when it
+ * runs. Returns the stop to call in afterAll: it stops the lab only if this
+ * call started it, and never under FAILOVER_KEEP_LAB.
+ */
+export async function startProfileLab(lab: TestLab): Promise<() => Promise<void>> {
+  const { labPaths, processNames } = await import('../../src/lab/labConfig.js');
+  const { readState } = await import('../../src/lab/labState.js');
+  const { procState } = await import('../../src/lab/processes.js');
+  const state = readState(labPaths(lab.dir).state);
+  const wasRunning = state !== undefined && processNames(state.settings).every((n) => procState(state.processes[n]) === 'running');
+  const t0 = Date.now();
+  const up = await cli(labUpArgs(lab), { timeoutMs: 900_000 });
+  if (up.exitCode !== 0) throw new Error(`failover ${labUpArgs(lab).join(' ')} failed (exit ${up.exitCode}):\n${up.all}`);
+  process.stderr.write(`[integration] lab ${lab.dir} ${wasRunning ? 'reused' : `started in ${((Date.now() - t0) / 1000).toFixed(1)} s`}\n`);
+  return async () => {
+    if (wasRunning || process.env.FAILOVER_KEEP_LAB) return;
+    await cli(['lab', 'down', '--dir', lab.dir]);
+  };
 }
 
 /** Runs the built CLI as a user would, with colour off. */

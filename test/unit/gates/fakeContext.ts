@@ -79,6 +79,7 @@ export function fakeProbes(over: Partial<GateProbes> = {}): GateProbes {
     clusterIdAt: async () => ({ error: 'no route in this test' }),
     listener: async (host, port) => ({ host, port, addresses: [host], resolved: true, connected: true, elapsedMs: 1 }),
     dns: async (host) => ({ host, addresses: ['10.0.0.1'], ttlSeconds: 30 }),
+    brokersNow: async () => [1],
     recordsAt: async () => new Map(),
     offsetsForTimes: async () => new Map(),
     ends: async () => new Map(),

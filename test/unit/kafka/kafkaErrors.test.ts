@@ -68,3 +68,24 @@ describe('Kafka error codes, found anywhere in the tree', () => {
     expect(errorDetail(closed())).toBe('Connection closed');
   });
 });
+
+describe('a TLS failure is named as one', () => {
+  const where = { cluster: 'east', bootstrap: ['127.0.0.1:19892', '127.0.0.1:19895'], what: 'connect' };
+  const untrusted = () =>
+    new MultipleErrors('Cannot connect to any broker.', [
+      new NetworkError('Connection to 127.0.0.1:19892 failed.', { cause: socket('SELF_SIGNED_CERT_IN_CHAIN', 'self-signed certificate in certificate chain') }),
+      new NetworkError('Connection to 127.0.0.1:19895 failed.', { cause: socket('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:19895') }),
+    ]);
+
+  it('an untrusted certificate, even beside a node that refused the connection: says to set auth.tls.ca', () => {
+    const e = describeKafkaError(untrusted(), where);
+    expect(e.message).toBe('east (127.0.0.1:19892,127.0.0.1:19895): connect: TLS handshake failed (self-signed certificate in certificate chain)');
+    expect(e.hint).toContain('set clusters.east.auth.tls.ca to the PEM of the CA that signed it');
+  });
+
+  it('a listener that does not speak TLS: says so', () => {
+    const e = describeKafkaError(new NetworkError('Connection failed.', { cause: socket('ERR_SSL_WRONG_VERSION_NUMBER', 'wrong version number') }), where);
+    expect(e.message).toContain('TLS handshake failed (wrong version number)');
+    expect(e.hint).toContain('set clusters.east.auth.tls only for a TLS listener');
+  });
+});

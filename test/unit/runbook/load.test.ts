@@ -44,7 +44,7 @@ describe('interpolation', () => {
   it('reads ${env:NAME} and registers the value as a secret', async () => {
     const r = await loadRunbook(variant(sasl('${env:RB_TEST_PW}')), { env: { RB_TEST_PW: 'env-secret-value-1' } });
     expect(r.problems).toEqual([]);
-    expect(r.runbook!.clusters.west!.auth!.sasl!.password).toBe('env-secret-value-1');
+    expect((r.runbook!.clusters.west!.auth!.sasl as { password: string }).password).toBe('env-secret-value-1');
     expect(r.secrets.has('env-secret-value-1')).toBe(true);
     expect(processSecrets.has('env-secret-value-1')).toBe(true);
   });
@@ -55,14 +55,14 @@ describe('interpolation', () => {
     writeFileSync(join(dirname(path), 'secrets/pw.txt'), 'file-secret-value-2\n');
     const r = await loadRunbook(path, { env: {} });
     expect(r.problems).toEqual([]);
-    expect(r.runbook!.clusters.west!.auth!.sasl!.password).toBe('file-secret-value-2');
+    expect((r.runbook!.clusters.west!.auth!.sasl as { password: string }).password).toBe('file-secret-value-2');
     expect(r.secrets.redact('x file-secret-value-2 y')).toBe('x [redacted] y');
   });
 
   it('writes a literal ${ with $${', async () => {
     const r = await loadRunbook(variant(sasl('"$${env:NOT_READ}"')), { env: {} });
     expect(r.problems).toEqual([]);
-    expect(r.runbook!.clusters.west!.auth!.sasl!.password).toBe('${env:NOT_READ}');
+    expect((r.runbook!.clusters.west!.auth!.sasl as { password: string }).password).toBe('${env:NOT_READ}');
   });
 
   it('reports an unset variable as an error by default, as a warning on request', async () => {

@@ -1,0 +1,78 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { labUp } from '../../../src/lab/lab.js';
+import { labPaths, type LabSettings } from '../../../src/lab/labConfig.js';
+import { labRunbook } from '../../../src/lab/labRunbook.js';
+import { writeState } from '../../../src/lab/labState.js';
+import { loadRunbook } from '../../../src/runbook/load.js';
+
+const root = mkdtempSync(join(tmpdir(), 'failover-labrunbook-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function lab(name: string, extra: Partial<LabSettings>): LabSettings {
+  const dir = join(root, name);
+  mkdirSync(join(dir, 'passwords'), { recursive: true });
+  mkdirSync(join(dir, 'tls'), { recursive: true });
+  mkdirSync(join(dir, 'oauth'), { recursive: true });
+  writeFileSync(join(dir, 'passwords/admin'), 'lab-admin-password');
+  writeFileSync(join(dir, 'oauth/admin.token'), 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9.');
+  writeFileSync(join(dir, 'tls/ca.pem'), '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n');
+  return { dir, kafkaVersion: '4.3.1', secure: false, ports: { east: 19892, west: 29892 }, topics: ['orders', 'payments'], groups: ['billing'], ...extra };
+}
+
+describe('the runbook a lab writes for its shape', () => {
+  it('--brokers 3 --tls --sasl scram-sha-512: loads clean, with every node, the CA and the mechanism', async () => {
+    const s = lab('scram512', { brokers: 3, tls: true, secure: true, sasl: 'scram-sha-512' });
+    const file = labPaths(s.dir).runbook;
+    writeFileSync(file, labRunbook(s));
+    const r = await loadRunbook(file, { env: {} });
+    expect(r.problems).toEqual([]);
+    const east = r.runbook!.clusters.east!;
+    expect(east.bootstrap).toEqual(['127.0.0.1:19892', '127.0.0.1:19895', '127.0.0.1:19898']);
+    expect(east.auth?.sasl).toEqual({ mechanism: 'scram-sha-512', username: 'admin', password: 'lab-admin-password' });
+    expect(east.auth?.tls).toEqual({ ca: join(s.dir, 'tls/ca.pem') });
+    expect(east.controllers?.bootstrap).toEqual(['127.0.0.1:19893', '127.0.0.1:19896', '127.0.0.1:19899']);
+    expect(r.runbook!.actions.promote!.steps[0]!.type).toBe('fence-writes');
+    expect(r.secrets.has('lab-admin-password')).toBe(true);
+  });
+
+  it('--sasl oauthbearer: a token from the lab file, kept secret', async () => {
+    const s = lab('oauth', { secure: true, sasl: 'oauthbearer' });
+    const file = labPaths(s.dir).runbook;
+    writeFileSync(file, labRunbook(s));
+    const r = await loadRunbook(file, { env: {} });
+    expect(r.problems).toEqual([]);
+    expect(r.runbook!.clusters.west!.auth?.sasl).toEqual({ mechanism: 'oauthbearer', token: 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9.' });
+    expect(r.secrets.has('eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9.')).toBe(true);
+  });
+
+  it('a plain 1-broker lab: no auth, no fence', async () => {
+    const s = lab('plain', {});
+    const file = labPaths(s.dir).runbook;
+    writeFileSync(file, labRunbook(s));
+    const r = await loadRunbook(file, { env: {} });
+    // A promote without a fence is warned about, as in lab.yaml: the plain lab has no principal to deny.
+    expect(r.problems.map((p) => p.severity)).toEqual(['warning']);
+    expect(r.runbook!.clusters.east!.auth).toBeUndefined();
+    expect(r.runbook!.actions.promote!.steps.map((x) => x.type)).not.toContain('fence-writes');
+  });
+});
+
+describe('a lab keeps the shape it was made with', () => {
+  it('refuses another shape before it starts anything, naming what differs', async () => {
+    const s = lab('shape', { brokers: 3, tls: true, secure: true, sasl: 'scram-sha-512' });
+    writeState(labPaths(s.dir).state, { version: 1, settings: s, processes: {}, clusterIds: {} });
+    await expect(labUp({ dir: s.dir, brokers: 1 })).rejects.toThrow(/other settings \(brokers 3 -> 1\)/);
+    await expect(labUp({ dir: s.dir, sasl: 'plain' })).rejects.toThrow(/SASL scram-sha-512 -> plain/);
+    await expect(labUp({ dir: s.dir, replicationPolicy: 'identity', syncGroupOffsets: false })).rejects.toThrow(/replication policy default -> identity, group offset sync on -> off/);
+  });
+
+  it('a lab made before profiles reads as the 1-broker lab it is', async () => {
+    const s = lab('legacy', { secure: true });
+    writeState(labPaths(s.dir).state, { version: 1, settings: s, processes: {}, clusterIds: {} });
+    await expect(labUp({ dir: s.dir, sasl: 'scram-sha-512' })).rejects.toThrow(/SASL scram-sha-256 -> scram-sha-512/);
+    await expect(labUp({ dir: s.dir, tls: true })).rejects.toThrow(/plaintext -> TLS/);
+  });
+});
