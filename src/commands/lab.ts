@@ -13,7 +13,7 @@ function list(v: string | undefined): string[] | undefined {
 }
 
 export async function labUp(opts: {
-  dir: string; kafka?: string; secure?: boolean; eastPort: number; westPort: number; topics?: string; groups?: string; json?: boolean;
+  dir: string; kafka?: string; secure?: boolean; eastPort?: number; westPort?: number; topics?: string; groups?: string; json?: boolean;
   withoutAuthorizer?: string; brokers?: 1 | 3; tls?: boolean; sasl?: LabSaslMechanism; replicationPolicy?: ReplicationPolicyName;
   syncGroupOffsets?: boolean;
 }): Promise<ExitCodeValue> {
@@ -28,8 +28,8 @@ export async function labUp(opts: {
       dir: opts.dir,
       ...(opts.kafka ? { kafka: opts.kafka } : {}),
       ...(opts.secure ? { secure: true } : {}),
-      eastPort: opts.eastPort,
-      westPort: opts.westPort,
+      ...(opts.eastPort !== undefined ? { eastPort: opts.eastPort } : {}),
+      ...(opts.westPort !== undefined ? { westPort: opts.westPort } : {}),
       ...(topics ? { topics } : {}),
       ...(groups ? { groups } : {}),
       ...(withoutAuthorizer ? { withoutAuthorizer: withoutAuthorizer as ('east' | 'west')[] } : {}),

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -30,5 +30,25 @@ describe('lab up refuses a profile it does not run, before it starts anything', 
     const r = run(['lab', 'pause', 'mm2', '--dir', join(dir, 'none')]);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('cannot pause "mm2"');
+  });
+});
+
+describe("lab up on an existing lab takes its own ports unless told others", { timeout: 30_000 }, () => {
+  // A stopped lab on other ports, as the tests and a second lab make; a shape change makes `up` refuse before it starts anything.
+  const lab = join(dir, 'moved');
+  mkdirSync(lab, { recursive: true });
+  const settings = { dir: lab, kafkaVersion: '4.3.1', secure: false, ports: { east: 19880, west: 29880 }, topics: ['orders'], groups: ['billing'], withoutAuthorizer: [] };
+  writeFileSync(join(lab, 'state.json'), JSON.stringify({ version: 1, settings, processes: {}, clusterIds: {} }));
+
+  it('without --east-port/--west-port the ports are not a change', () => {
+    const r = run(['lab', 'up', '--dir', lab, '--secure']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('was made with other settings (plain -> secure)');
+  });
+
+  it('other ports given are one', () => {
+    const r = run(['lab', 'up', '--dir', lab, '--secure', '--east-port', '19092']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('was made with other settings (plain -> secure, ports)');
   });
 });
