@@ -13,7 +13,9 @@ function isRunning(lab: TestLab): boolean {
  * already run, and stops at the end only what it started.
  */
 export default async function setup(): Promise<() => Promise<void>> {
-  const labs = [TEST_LAB, SECURE_LAB];
+  // FAILOVER_TEST_LABS=default runs only the plaintext lab (for a single file that needs no other).
+  const only = process.env.FAILOVER_TEST_LABS?.split(',').map((s) => s.trim());
+  const labs = [TEST_LAB, SECURE_LAB].filter((l) => !only || only.includes(l === TEST_LAB ? 'default' : 'secure'));
   const started: TestLab[] = [];
   for (const lab of labs) {
     const running = isRunning(lab);
