@@ -96,6 +96,24 @@ export function labUpArgs(lab: TestLab, extra: string[] = []): string[] {
   ];
 }
 
+/**
+ * Waits until MirrorMaker 2's heartbeats are fresh both ways, as a pair that
+ * has recovered from a paused or killed broker must be before a test relies on
+ * the link. MM2 does not always recover from a broker that was gone for a
+ * minute (DESIGN "The lab"); `lab up` restarts it when its heartbeats stopped,
+ * as an operator's recovery would, so this runs it while they are stale.
+ */
+export async function linkFlowing(lab: TestLab, freshMs = 15_000, timeoutMs = 240_000): Promise<void> {
+  await eventually(`MirrorMaker 2's heartbeats fresh both ways on ${lab.dir}`, timeoutMs, async () => {
+    const st = await cli(['lab', 'status', '--json', '--dir', lab.dir]);
+    const hb = (JSON.parse(st.stdout) as { heartbeats: { ageMs?: number }[] }).heartbeats;
+    if (hb.length > 0 && hb.every((h) => h.ageMs !== undefined && h.ageMs < freshMs)) return true;
+    if (hb.some((h) => h.ageMs === undefined || h.ageMs > 60_000)) await cli(labUpArgs(lab), { timeoutMs: 300_000 });
+    await new Promise((r) => setTimeout(r, 2000));
+    return undefined;
+  });
+}
+
 export function unique(prefix: string): string {
   return `it-${prefix}-${randomBytes(4).toString('hex')}`;
 }

@@ -8,7 +8,7 @@ import { KafkaConnection } from '../../../src/kafka/connection.js';
 import { ClusterUnreachableError } from '../../../src/kafka/kafkaErrors.js';
 import { labPaths } from '../../../src/lab/labConfig.js';
 import { readLabSecrets } from '../../../src/lab/secrets.js';
-import { SECURE_LAB, cli, eventually, resetPairState, type CliResult } from '../labHarness.js';
+import { SECURE_LAB, cli, eventually, linkFlowing, resetPairState, type CliResult } from '../labHarness.js';
 import { connectAs, labPromote, loadTestRunbook, preparedRunbook, type TestRunbook } from './actionLab.js';
 
 /**
@@ -41,8 +41,10 @@ async function eastAnswers(): Promise<void> {
   await eventually('east answers again', 60_000, async () => {
     const c = connectAs(SECURE_LAB, 'east');
     try {
-      // Answering, and past the leader elections of a broker that has just resumed: metadata of every topic has leaders.
-      return (await c.reachability()).ok && (await describeCluster(c)).clusterId ? true : undefined;
+      // Answering, listing itself again (a KRaft broker paused past its session is fenced, and a fenced broker's metadata
+      // lists no brokers until it registers again), and past the leader elections of a broker that has just resumed.
+      const r = await c.reachability();
+      return r.ok && r.brokers.length > 0 && (await describeCluster(c)).clusterId ? true : undefined;
     } finally {
       await c.close();
     }
@@ -119,6 +121,8 @@ describe('a paused cluster costs a command one request timeout', () => {
 
   it("a drill's next action opens its own connections: east recovered is not remembered as unreachable", async () => {
     await eastAnswers();
+    // The first test paused east for a minute or more; the revert below needs the link flowing both ways again.
+    await linkFlowing(SECURE_LAB);
     await resetPairState(SECURE_LAB);
     const loaded = await loadTestRunbook(drillRb);
     const transcriptsDir = join(drillRb.dir, 'transcripts');
@@ -136,6 +140,7 @@ describe('a paused cluster costs a command one request timeout', () => {
     expect(first.transcript, first.summary).toBeDefined();
     expect(readFileSync(first.transcript!, 'utf8')).toContain('east: connect: no answer within 10 s');
     await eastAnswers();
+    await linkFlowing(SECURE_LAB);
 
     // The same runner, as the drill uses it after recovering the primary: revert if the promote went through, promote again if it was refused.
     const phase = await readPairPhase(loaded.runbook);
@@ -158,6 +163,7 @@ describe('a paused cluster costs a command one request timeout', () => {
       connectionTimeoutMs: 2000,
       reachability: 'once',
     });
+    await eastAnswers();
     const fresh = connectAs(SECURE_LAB, 'east');
     const id = (await describeCluster(fresh).finally(() => fresh.close())).clusterId;
     try {
