@@ -9,7 +9,7 @@ describe('failover plan: every step concrete, nothing changed', () => {
 
   beforeAll(async () => {
     admin = { east: connectAs(SECURE_LAB, 'east'), west: connectAs(SECURE_LAB, 'west') };
-    // MirrorMaker 2 copies the group's position to west on its own; let it settle so that only we could change anything.
+    // MirrorMaker 2's checkpoints of the group settled (and, on a lab with its group offset sync, its copy on west): only we could change anything.
     rb = await preparedRunbook(SECURE_LAB, admin, { topics: 2 });
     await new Promise((r) => setTimeout(r, 2500));
   });
