@@ -9,7 +9,9 @@ import { KafkaConnection } from '../../../src/kafka/connection.js';
 import { createAcls, type Acl } from '../../../src/kafka/acls.js';
 import { ensureTopics } from '../../../src/kafka/clusterInfo.js';
 import { fetchGroupOffsets } from '../../../src/kafka/groups.js';
-import { eventually, labStateTopic, repoRoot, unique, type TestLab } from '../labHarness.js';
+import { checkpointOf, indexCheckpoints, loadCheckpoints } from '../../../src/kafka/mm2Translation.js';
+import { checkpointsTopic } from '../../../src/kafka/naming.js';
+import { eventually, labStateTopic, labSyncsGroupOffsets, repoRoot, unique, type TestLab } from '../labHarness.js';
 import { TestConsumer, testProducer } from '../testClients.js';
 
 /**
@@ -229,8 +231,14 @@ export function writeRoute(rb: TestRunbook, cluster: 'east' | 'west'): string {
 /**
  * A test runbook on `lab` with its workload ready: topics on both clusters,
  * `seed` records a topic read and committed by the group on east, the route
- * at east, and MirrorMaker 2's copy of the group's offsets complete on west,
- * so that from then on only the tool changes anything.
+ * at east, and MirrorMaker 2's checkpoints of every group's commit on west,
+ * settled, so that from then on only the tool changes anything.
+ *
+ * The test labs run without MM2's group offset sync (labHarness.ts), so the
+ * groups on west stay empty until translate-offsets commits: what the tests
+ * see there is the tool's doing. On a lab with the sync on (the
+ * `--sync-group-offsets` profile), MM2 also writes into west's groups, and the
+ * fixture waits for that copy to be complete and settled too.
  */
 export async function preparedRunbook(
   lab: TestLab,
@@ -243,7 +251,51 @@ export async function preparedRunbook(
   await prepareWorkload(rb, admin, partitions);
   await seedWorkload(rb, admin, seed);
   writeRoute(rb, 'east');
-  const expected = rb.topics.length * partitions;
+  await checkpointsSettled(rb, admin);
+  if (await labSyncsGroupOffsets(lab)) await groupSyncSettled(rb, admin, rb.topics.length * partitions);
+  return rb;
+}
+
+/**
+ * Waits until MM2 has checkpointed, on west, the commit every group holds on
+ * east for each of its partitions (the checkpoint's upstream offset is the
+ * commit), and its checkpoints have stopped moving: MM2 writes a better
+ * translation of the same commit as its offset syncs catch up (slowly on a
+ * loaded machine), which would change what translate-offsets plans under a
+ * test's "before". Settled = unchanged for 5 s, five checkpoint intervals.
+ */
+export async function checkpointsSettled(rb: TestRunbook, admin: { east: KafkaConnection; west: KafkaConnection }): Promise<void> {
+  const topic = checkpointsTopic('east');
+  const current = async (): Promise<string | undefined> => {
+    const commits = await fetchGroupOffsets(admin.east, rb.groups);
+    const index = indexCheckpoints((await loadCheckpoints(admin.west, topic, true)).records);
+    const out: string[] = [];
+    for (const g of rb.groups) {
+      const c = commits.get(g);
+      if (!c || !('offsets' in c) || c.offsets.length === 0) return undefined;
+      for (const o of c.offsets) {
+        const cp = checkpointOf(index, g, `east.${o.topic}`, o.partition);
+        if (!cp || cp.upstreamOffset !== o.offset) return undefined;
+        out.push(`${g} ${o.topic}-${o.partition}: ${o.offset} -> ${cp.downstreamOffset}`);
+      }
+    }
+    return out.sort().join('\n');
+  };
+  let last: string | undefined;
+  let since = Date.now();
+  await eventually("MM2 has checkpointed every group's commit on west, and its checkpoints have settled", 120_000, async () => {
+    const now = await current();
+    if (now === undefined || now !== last) {
+      last = now;
+      since = Date.now();
+      return undefined;
+    }
+    return Date.now() - since >= 5_000 ? true : undefined;
+  });
+}
+
+/** With MM2's group offset sync on: every group's offsets copied to west, and unchanged for 5 s (three sync intervals). */
+async function groupSyncSettled(rb: TestRunbook, admin: { east: KafkaConnection; west: KafkaConnection }, expected: number): Promise<void> {
   // Every group, not only the first: a group MM2 syncs later changes west under a test's "before".
   await eventually('MM2 has synced the offsets of every group to west', 60_000, async () => {
     const all = await fetchGroupOffsets(admin.west, rb.groups);
@@ -254,8 +306,6 @@ export async function preparedRunbook(
       ? true
       : undefined;
   });
-  // And settled: MM2 commits a better translation into west's groups as its offset syncs catch up (slowly on a loaded
-  // machine), which would move west under a test's "before" as well. Settled = unchanged for 5 s, three sync intervals.
   let last = '';
   let since = Date.now();
   await eventually("MM2's synced offsets on west have settled", 60_000, async () => {
@@ -268,7 +318,6 @@ export async function preparedRunbook(
     }
     return Date.now() - since >= 5_000 ? true : undefined;
   });
-  return rb;
 }
 
 /** The one transcript of `runbook` under a transcripts folder (of `action`, when given); throws unless there is exactly one. */

@@ -6,6 +6,9 @@ import { ensureTopics } from '../../../src/kafka/clusterInfo.js';
 import { commitOffsetsToEmptyGroup } from '../../../src/kafka/commitOffsets.js';
 import type { KafkaConnection } from '../../../src/kafka/connection.js';
 import { partitionEndsOf } from '../../../src/kafka/listOffsets.js';
+import { tpKey } from '../../../src/kafka/metadata.js';
+import { loadOffsetSyncs } from '../../../src/kafka/mm2Translation.js';
+import { offsetSyncsTopic } from '../../../src/kafka/naming.js';
 import type { CheckResult } from '../../../src/gates/scorecard.js';
 import type { Evidence, GateResult } from '../../../src/gates/types.js';
 import { TEST_LAB, cli, eventually, labUpArgs, repoRoot, type CliResult, type TestLab } from '../labHarness.js';
@@ -146,6 +149,12 @@ export const checkResultSchema = (() => {
  * a group that committed inside the burst cannot be checkpointed (MM2 says
  * it committed before the first sync). Rounds give MM2 sync points to
  * translate from, as a steadily running workload does.
+ *
+ * The first record of each partition goes alone, and the rest only once MM2's
+ * offset sync of it is on the offset-syncs topic: every partition's first
+ * sync is then at offset 0, so no commit a test makes lies before it. (On a
+ * loaded machine MM2 can find a fresh topic only after several rounds are
+ * written, and its first sync then lands at the end of them.)
  */
 export async function seedTopics(
   conns: { east: KafkaConnection; west: KafkaConnection },
@@ -160,17 +169,17 @@ export async function seedTopics(
   // Fresh topics move their leaders into place for a moment; the producer retries through it.
   const producer = testProducer(conns.east, { retries: 8 });
   try {
-    let sent = 0;
+    const message = (topic: string, i: number) => ({ key: `k${i % 16}`, value: `event ${i} of ${topic}`, partition: i % partitions });
+    let sent = Math.min(partitions, records);
+    for (const topic of topics) await producer.send({ topic, acks: -1, messages: Array.from({ length: sent }, (_, i) => message(topic, i)) });
+    await firstOffsetSyncs(conns.east, topics, sent);
     for (let round = 1; round <= rounds; round++) {
       const upTo = Math.round((records * round) / rounds);
       for (const topic of topics) {
         await producer.send({
           topic,
           acks: -1,
-          messages: Array.from({ length: upTo - sent }, (_, j) => {
-            const i = sent + j;
-            return { key: `k${i % 16}`, value: `event ${i} of ${topic}`, partition: i % partitions };
-          }),
+          messages: Array.from({ length: upTo - sent }, (_, j) => message(topic, sent + j)),
         });
       }
       sent = upTo;
@@ -189,6 +198,21 @@ export async function seedTopics(
   } finally {
     await producer.close();
   }
+}
+
+/**
+ * Waits until MirrorMaker 2's east->west offset-syncs topic (on east, the lab's
+ * `offset-syncs.topic.location=source`) holds a sync of upstream offset 0 for
+ * partitions 0 .. partitions-1 of each topic: MM2 replicated each partition's
+ * first record and recorded where.
+ */
+export async function firstOffsetSyncs(east: KafkaConnection, topics: string[], partitions: number): Promise<void> {
+  const syncsTopic = offsetSyncsTopic({ sourceAlias: 'east', targetAlias: 'west' }, 'source');
+  await eventually(`MM2's first offset sync of each partition of ${topics.join(', ')}`, 120_000, async () => {
+    const { syncs } = await loadOffsetSyncs(east, syncsTopic, true);
+    const missing = topics.flatMap((t) => Array.from({ length: partitions }, (_, p) => p).filter((p) => !(syncs.get(tpKey(t, p)) ?? []).some((x) => x.upstreamOffset === 0)));
+    return missing.length === 0 ? true : undefined;
+  });
 }
 
 /** Commits offsets for a group on east without joining it (the group must be empty). */

@@ -2,13 +2,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PartitionTranslation } from '../../../src/kafka/translateOffsets.js';
+import { checkpointOf, indexCheckpoints, loadCheckpoints } from '../../../src/kafka/mm2Translation.js';
+import { checkpointsTopic } from '../../../src/kafka/naming.js';
 import { cli, eventually, testLabConnections, unique } from '../labHarness.js';
 import { checkResultSchema, commitOnEast, evidence, gate, runCheck, scorecard, seedTopics, tempDir, writeRunbook } from './checkHarness.js';
 import { TestConsumer } from '../testClients.js';
 
 /**
  * A healthy lab: MM2 replicates east->west and back, the workload groups
- * committed on east, and MM2 checkpointed them on west.
+ * committed on east, and MM2 checkpointed them on west. Nothing here needs
+ * MM2's group offset sync (off on the test labs): translations are compared
+ * with MM2's checkpoints.
  */
 describe('failover check on a healthy lab', () => {
   const topics = [unique('orders'), unique('payments')];
@@ -20,8 +24,9 @@ describe('failover check on a healthy lab', () => {
   beforeAll(async () => {
     await seedTopics(conns, topics, { partitions: 3, records: 90 });
     // Commits inside the data, not only at its end, so that translation has something to do. Each lies
-    // after MM2's first offset sync (the first round's burst leaves a sync near offset 9): MM2 cannot
-    // translate a commit before its first sync, and the gate would rightly fall back to timestamps.
+    // after MM2's first offset sync, which seedTopics waits to be at offset 0 before writing the rest (each
+    // round then leaves a sync near its end: 9, 19, 29): MM2 cannot translate a commit before its first
+    // sync, and the gate would rightly fall back to timestamps.
     await commitOnEast(conns.east, groups[0]!, topics[0]!, { 0: 17, 1: 30, 2: 25 });
     await commitOnEast(conns.east, groups[0]!, topics[1]!, { 0: 30, 1: 30, 2: 30 });
     await commitOnEast(conns.east, groups[1]!, topics[0]!, { 0: 29, 1: 21 });
@@ -52,35 +57,38 @@ describe('failover check on a healthy lab', () => {
     expect(checkResultSchema(result), JSON.stringify(checkResultSchema.errors)).toBe(true);
   }, 420_000);
 
-  it('our MM2 translation of a group is never ahead of what MM2 itself commits into that group on west, and equals it once settled', async () => {
-    const westAdmin = await conns.west.admin();
-    const theirs = async () => {
-      const [committed] = await westAdmin.listConsumerGroupOffsets({ groups: [groups[0]!] });
-      return new Map<string, number>((committed?.topics ?? []).flatMap((t) => t.partitions.map((p) => [`${t.name}-${p.partitionIndex}`, Number(p.committedOffset)] as const)));
+  it("our MM2 translation of a group is never ahead of MirrorMaker 2's checkpoint of the same commit, and equals it once settled", async () => {
+    // MM2's checkpoint of a commit is what MM2 itself would commit into the group with sync.group.offsets (the test
+    // labs run without it, as MM2 does by default). Ours ahead of it would skip records MM2 keeps. MM2 checkpoints once
+    // per interval, so a commit our check translated (from offset syncs, when the checkpoint lags) may not have MM2's
+    // checkpoint yet: at every poll, each of our translations must be reached by MM2's checkpoint of that very commit
+    // (which only moves forward for one commit), or it was ahead. A failure is recorded, not retried.
+    const checkpoints = checkpointsTopic('east');
+    const theirs = async (tp: string, committed: number | undefined): Promise<number | undefined> => {
+      const index = indexCheckpoints((await loadCheckpoints(conns.west, checkpoints, true)).records);
+      const [topic, partition] = [tp.slice(0, tp.lastIndexOf('-')), Number(tp.slice(tp.lastIndexOf('-') + 1))];
+      const cp = checkpointOf(index, groups[0]!, topic, partition);
+      return cp && cp.upstreamOffset === committed ? cp.downstreamOffset : undefined;
     };
-    // Ours ahead of MM2's would skip records MM2 keeps. MM2 commits its translation into the idle group on west once per
-    // sync interval, so a checkpoint our check read may not be committed yet: at every poll, each of our translations must
-    // be reached by MM2's own commit (which only moves forward here), or it was ahead. A failure is recorded, not retried.
     const ahead: string[] = [];
     const poll = async () => {
       const { result } = await runCheck(runbook, ['--gate', 'offsets']);
       const ours = (evidence(result, 'offsets.translation').data as { translations: PartitionTranslation[] }).translations.filter((t) => t.group === groups[0]);
-      const pairs = ours.map((t) => ({ tp: `${t.targetTopic}-${t.partition}`, ours: t.targetOffset }));
+      const pairs = ours.map((t) => ({ tp: `${t.targetTopic}-${t.partition}`, committed: t.committed, ours: t.targetOffset }));
       for (const p of pairs) {
         if (p.ours === undefined) continue;
         const until = Date.now() + 60_000;
-        let mm2 = (await theirs()).get(p.tp);
+        let mm2 = await theirs(p.tp, p.committed);
         while ((mm2 === undefined || mm2 < p.ours) && Date.now() < until) {
           await new Promise((r) => setTimeout(r, 250));
-          mm2 = (await theirs()).get(p.tp);
+          mm2 = await theirs(p.tp, p.committed);
         }
-        if (mm2 === undefined || mm2 < p.ours) ahead.push(`${p.tp}: ours ${p.ours}, MM2's ${mm2 ?? 'none'} after 60 s`);
+        if (mm2 === undefined || mm2 < p.ours) ahead.push(`${p.tp}@${p.committed}: ours ${p.ours}, MM2's checkpoint ${mm2 ?? 'none'} after 60 s`);
       }
-      const now = await theirs();
-      return pairs.map((p) => ({ ...p, mm2: now.get(p.tp) }));
+      return Promise.all(pairs.map(async (p) => ({ ...p, mm2: await theirs(p.tp, p.committed) })));
     };
     const settled = (pairs: { ours?: number; mm2?: number }[]) => pairs.length === 6 && pairs.every((p) => p.ours !== undefined && p.ours === p.mm2);
-    const first = await eventually('MM2 syncs the group offsets to west and they equal ours', 180_000, async () => {
+    const first = await eventually("MM2's checkpoints of the group's commits equal our translations", 180_000, async () => {
       const pairs = await poll();
       return settled(pairs) ? pairs : undefined;
     });
