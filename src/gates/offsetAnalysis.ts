@@ -184,9 +184,11 @@ function lagBlocked(ctx: GateContext): { error: string; unknown: LagUnknown } | 
  * kafka/replicationLag.ts, on the snapshots): never by comparing the two
  * logs' ends. A partition the mapping does not cover is unknown, with why.
  * Lagging partitions are read on the primary from the first offset not
- * proven replicated: the record there bounds the lag and gives its age, a
- * record only past the end means markers or gaps (lag 0), and no answer
- * leaves the count standing and its age unknown.
+ * proven replicated, as a read_committed consumer: the committed record
+ * there bounds the lag and gives its age; only markers, aborted
+ * transactions, gaps or a transaction still open before the end (or a
+ * record only past the end) mean lag 0; no answer leaves the count
+ * standing and its age unknown.
  */
 async function lagRows(ctx: GateContext): Promise<OffsetAnalysis['lag']> {
   const blocked = lagBlocked(ctx);
@@ -212,8 +214,8 @@ async function lagRows(ctx: GateContext): Promise<OffsetAnalysis['lag']> {
         tails.set(
           tpKey(p.sourceTopic, p.partition),
           !rec
-            ? { kind: 'unknown', reason: `no record found on ${P.name} at or after offset ${p.from} of ${p.sourceTopic}-${p.partition} (only transaction markers follow, or the read did not reach them)` }
-            : rec.offset >= p.sourceEnd
+            ? { kind: 'unknown', reason: `the read of ${P.name} from offset ${p.from} of ${p.sourceTopic}-${p.partition} did not reach a committed record or the partition's end` }
+            : 'nothing' in rec || rec.offset >= p.sourceEnd
               ? { kind: 'none' }
               : { kind: 'data', offset: rec.offset, timestamp: rec.timestamp },
         );
@@ -344,7 +346,7 @@ async function timestampFallback(ctx: GateContext, list: PartitionTranslation[],
       const got = await ctx.probes.recordsAt('primary', r);
       for (const w of r) {
         const rec = got.get(tpKey(w.topic, w.partition));
-        if (rec) records.set(`${tpKey(w.topic, w.partition)}@${w.offset}`, rec);
+        if (rec && !('nothing' in rec)) records.set(`${tpKey(w.topic, w.partition)}@${w.offset}`, rec);
       }
     }
     const lookups = new Map<string, { offset: number }>();

@@ -4,12 +4,15 @@ import { probeListener, resolveWithTtl, type DnsAnswer, type ListenerProbe } fro
 import { clusterMetadata } from '../kafka/metadata.js';
 import { offsetsForTimes, partitionEndsBatch, type OffsetAnswer, type OffsetQuery } from '../kafka/listOffsets.js';
 import type { PartitionEnds } from '../kafka/readTopic.js';
-import { recordsAt, type RecordWanted } from '../kafka/recordsAt.js';
+import { firstCommitted, type RecordWanted } from '../kafka/recordsAt.js';
 import type { ClusterSnapshot } from '../kafka/snapshot.js';
 import type { Runbook } from '../runbook/schema.js';
 import { connectionOptions } from './connections.js';
 
 export type Side = 'primary' | 'secondary';
+
+/** A committed record, or nothing committed before the partition's visible end. */
+export type ProbedRecord = { offset: number; timestamp: number; bytes: number } | { nothing: true; visibleEnd: number };
 
 /**
  * The I/O gates do beyond the snapshots. The live implementation talks to
@@ -23,8 +26,12 @@ export interface GateProbes {
   /** the node ids of a cluster's brokers now (a fresh Metadata answer): a killed broker leaves it once the controller fences it */
   brokersNow(side: Side): Promise<number[]>;
   dns(host: string): Promise<DnsAnswer>;
-  /** the record at (or first after) each offset */
-  recordsAt(side: Side, wanted: RecordWanted[]): Promise<Map<string, { offset: number; timestamp: number; bytes: number }>>;
+  /**
+   * the committed record at (or first after) each offset, or `nothing` when
+   * only transaction markers, aborted records or gaps lie from there to the
+   * partition's visible end (a transaction still open is not visible)
+   */
+  recordsAt(side: Side, wanted: RecordWanted[]): Promise<Map<string, ProbedRecord>>;
   offsetsForTimes(side: Side, queries: OffsetQuery[]): Promise<Map<string, OffsetAnswer>>;
   /** earliest and latest offsets again, for rates */
   ends(side: Side, topics: string[]): Promise<Map<string, PartitionEnds[]>>;
@@ -76,8 +83,10 @@ export function liveProbes(opts: {
     brokersNow: async (side) => (await clusterMetadata(conn(side), [], `brokers of ${snap(side).name}`)).brokers.map((b) => b.nodeId),
     dns: (host) => resolveWithTtl(host, probeTimeout),
     async recordsAt(side, wanted) {
-      const got = await recordsAt(conn(side), leaders(side), wanted);
-      return new Map([...got].map(([k, r]) => [k, { offset: r.offset, timestamp: r.timestamp, bytes: (r.key?.length ?? 0) + (r.value?.length ?? 0) }]));
+      const got = await firstCommitted(conn(side), leaders(side), wanted);
+      return new Map(
+        [...got].map(([k, r]): [string, ProbedRecord] => [k, 'nothing' in r ? { nothing: true, visibleEnd: r.visibleEnd } : { offset: r.offset, timestamp: r.timestamp, bytes: (r.key?.length ?? 0) + (r.value?.length ?? 0) }]),
+      );
     },
     offsetsForTimes: (side, queries) => offsetsForTimes(conn(side), leaders(side), queries),
     ends: (side, topics) => partitionEndsBatch(conn(side), leaders(side), topics),

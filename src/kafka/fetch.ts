@@ -14,6 +14,9 @@ import { Writer, requireApi, sendRequest, throwPartitionError } from './protocol
 
 const FETCH = { apiKey: 1, apiVersion: 4, apiName: 'Fetch', flexible: false };
 export const OFFSET_OUT_OF_RANGE = 1;
+/** Fetch isolation levels: up to the high watermark, or up to the last stable offset with the aborted transactions listed. */
+export const READ_UNCOMMITTED = 0;
+export const READ_COMMITTED = 1;
 
 export interface FetchWanted {
   topic: string;
@@ -39,8 +42,13 @@ export interface FetchOptions {
   maxWaitMs: number;
   minBytes: number;
   maxBytes: number;
-  /** 0: read uncommitted (up to the high watermark), 1: read committed */
-  isolationLevel?: number;
+  /**
+   * READ_COMMITTED (what every reader of records uses: the broker stops at
+   * the last stable offset and lists the aborted transactions, which the
+   * caller drops with recordBatch.ts's committedRecords or CommittedFilter),
+   * or READ_UNCOMMITTED (up to the high watermark, aborted records included).
+   */
+  isolationLevel: typeof READ_UNCOMMITTED | typeof READ_COMMITTED;
 }
 
 /**
@@ -62,7 +70,7 @@ export async function fetchPartitions(
     .int32(opts.maxWaitMs)
     .int32(opts.minBytes)
     .int32(opts.maxBytes)
-    .int8(opts.isolationLevel ?? 0)
+    .int8(opts.isolationLevel)
     .array([...byTopic(wanted)], (w, [topic, ps]) => w.string(topic).array(ps, (pw, p) => pw.int32(p.partition).int64(p.offset).int32(p.maxBytes)))
     .done();
   const answer = await sendRequest(broker, FETCH, body, (r) => {

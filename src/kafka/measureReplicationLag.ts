@@ -1,6 +1,7 @@
 import { errorMessage } from '../errors.js';
 import type { KafkaConnection } from './connection.js';
-import { OFFSET_OUT_OF_RANGE, fetchPartitions } from './fetch.js';
+import { OFFSET_OUT_OF_RANGE, READ_COMMITTED, fetchPartitions } from './fetch.js';
+import { visibleEndOf } from './recordsAt.js';
 import { partitionEndsBatch } from './listOffsets.js';
 import { newestSyncOf, type NewestSyncs } from './mm2Translation.js';
 import { offsetSyncTail } from './offsetSyncTail.js';
@@ -81,7 +82,9 @@ export interface TailWanted {
 }
 
 /**
- * Reads each wanted partition of the source from `from`: one Fetch per
+ * Reads each wanted partition of the source from `from`, READ_COMMITTED
+ * (scanTail steps over markers and aborted transactions; records of a
+ * transaction still open are not committed yet, so not lag): one Fetch per
  * leader for all of them, again (from where the markers stopped, or for the
  * partitions a full answer left out) a few rounds at most, and of the new
  * leader for a partition whose leader moved. A partition
@@ -117,6 +120,7 @@ async function tailsOn(conn: KafkaConnection, nodeId: number, items: TailWanted[
             maxWaitMs: 0,
             minBytes: 0,
             maxBytes: REQUEST_MAX_BYTES,
+            isolationLevel: READ_COMMITTED,
           }, STALE_LEADER_CODES),
         conn.timeoutMs,
         'broker',
@@ -129,9 +133,10 @@ async function tailsOn(conn: KafkaConnection, nodeId: number, items: TailWanted[
         // Asked again of the new leader from where this one stopped.
         if (p && STALE_LEADER_CODES.has(p.errorCode)) moved.push({ topic: w.topic, partition: w.partition, from: w.at, end: w.end });
         else if (p?.errorCode === OFFSET_OUT_OF_RANGE) out.push([key, { kind: 'unknown', reason: `offset ${w.at} of ${w.topic}-${w.partition} is no longer in the log on ${conn.name}` }]);
-        else if (p && p.highWatermark <= w.at) out.push([key, { kind: 'none' }]);
+        // Past the visible end lie only the records of a transaction still open: not committed, so not lag yet.
+        else if (p && visibleEndOf(p) <= w.at) out.push([key, { kind: 'none' }]);
         else {
-          const scan = p ? scanTail(p.records, w.at, w.end, `${conn.name}: ${w.topic}-${w.partition}`) : { kind: 'more' as const, next: w.at };
+          const scan = p ? scanTail(p.records, w.at, Math.min(w.end, visibleEndOf(p)), `${conn.name}: ${w.topic}-${w.partition}`, p.aborted) : { kind: 'more' as const, next: w.at };
           if (scan.kind === 'more') pending.push({ ...w, at: scan.next });
           else out.push([key, scan]);
         }

@@ -1,10 +1,10 @@
 import type { KafkaConnection } from './connection.js';
-import { OFFSET_OUT_OF_RANGE, fetchPartitions } from './fetch.js';
+import { OFFSET_OUT_OF_RANGE, READ_COMMITTED, fetchPartitions } from './fetch.js';
 import { partitionEndsBatch } from './listOffsets.js';
 import { clusterMetadata, leaderIndex } from './metadata.js';
 import { BROKER_LOSS_WAIT_MS, movesPartitions, whileLeadersMove } from './leaderRetry.js';
 import { protocolError } from './protocol.js';
-import { decodeRecords } from './recordBatch.js';
+import { committedRecords } from './recordBatch.js';
 
 const LEADER_NOT_AVAILABLE = 5;
 
@@ -35,7 +35,10 @@ export async function partitionEnds(conn: KafkaConnection, topics: string[]): Pr
 
 /**
  * Reads records of one topic without a consumer group (internal topics must
- * not gain a group just because we looked): a plain Fetch to each leader.
+ * not gain a group just because we looked): a plain Fetch to each leader,
+ * READ_COMMITTED, as a read_committed consumer sees the topic: records of
+ * aborted transactions and transaction markers are left out, and the read
+ * stops at a transaction still open (its records are not committed yet).
  * `from(partition, ends)` picks the start offset; reading stops at the end
  * offset seen when the read began. A leader that moves mid-read is found
  * again and the read goes on from where it stopped.
@@ -80,15 +83,21 @@ export async function readTopic(
             const from = next;
             const [part] = await conn.call(
               `fetch ${topic}-${e.partition}@${from}`,
-              () => fetchPartitions(broker, nodeId, [{ topic, partition: e.partition, offset: from, maxBytes: FETCH_MAX_BYTES }], { maxWaitMs: 100, minBytes: 1, maxBytes: FETCH_MAX_BYTES }),
+              () => fetchPartitions(broker, nodeId, [{ topic, partition: e.partition, offset: from, maxBytes: FETCH_MAX_BYTES }], { maxWaitMs: 100, minBytes: 1, maxBytes: FETCH_MAX_BYTES, isolationLevel: READ_COMMITTED }),
               conn.timeoutMs,
               'broker',
             );
             if (part?.errorCode === OFFSET_OUT_OF_RANGE) {
               throw new Error(`${conn.name}: ${topic}-${e.partition}: offset ${from} is no longer in the log (deleted by retention while reading?); run the command again`);
             }
-            const msgs = decodeRecords(part?.records ?? null, `${conn.name}: ${topic}-${e.partition}`, { from, limit: Math.min(maxRecords - got, e.latest - from) });
-            if (msgs.length === 0) break;
+            const read = committedRecords(part?.records ?? null, `${conn.name}: ${topic}-${e.partition}`, part?.aborted ?? [], from, Math.min(maxRecords - got, e.latest - from));
+            const msgs = read.records;
+            if (msgs.length === 0) {
+              // Only markers and aborted records: on from after them. No progress: the end, or a transaction still open.
+              if (read.next <= from) break;
+              next = read.next;
+              continue;
+            }
             for (const m of msgs) {
               // Compacted topics (MM2's) have gaps: a count of records can reach past the end seen at the start.
               if (m.offset >= e.latest) {

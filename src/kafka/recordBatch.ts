@@ -99,29 +99,83 @@ function readRecords(
   }
 }
 
+/** The aborted transactions a READ_COMMITTED Fetch answer lists: producer id and first offset. */
+export type AbortedList = readonly { producerId: bigint; firstOffset: number }[];
+
+/**
+ * Kafka's READ_COMMITTED rule over the batches of one Fetch answer, as the
+ * Java consumer applies it: the answer lists the aborted transactions in
+ * its range (producer id, first offset); a transactional batch of a
+ * producer whose aborted transaction has begun at or before the batch's
+ * last offset is dropped, until that producer's ABORT marker. Every aborted
+ * transaction counts, several of one producer included. Control batches
+ * (the markers) are never records. Feed it every batch in offset order.
+ */
+export class CommittedFilter {
+  private readonly pending: { producerId: bigint; firstOffset: number }[];
+  private readonly open = new Set<bigint>();
+
+  constructor(aborted: AbortedList) {
+    this.pending = [...aborted].sort((a, b) => a.firstOffset - b.firstOffset);
+  }
+
+  /**
+   * Whether a consumer reading committed data skips this batch. `marker` is
+   * the control record's type for a control batch ('abort' ends its
+   * producer's aborted transaction).
+   */
+  skips(batch: { lastOffset: number; producerId: bigint; attributes: number }, marker?: 'abort' | 'commit' | 'unknown'): boolean {
+    while (this.pending.length > 0 && this.pending[0]!.firstOffset <= batch.lastOffset) this.open.add(this.pending.shift()!.producerId);
+    if ((batch.attributes & CONTROL) !== 0) {
+      if (marker === 'abort') this.open.delete(batch.producerId);
+      return true;
+    }
+    return (batch.attributes & TRANSACTIONAL) !== 0 && this.open.has(batch.producerId);
+  }
+}
+
+/**
+ * The type of a control batch's marker, from the batch's records (the bytes
+ * after its 61-byte header): a control record's key is a version (int16)
+ * then a type, 0 ABORT and 1 COMMIT. Markers are written uncompressed.
+ */
+export function markerType(records: Buffer): 'abort' | 'commit' | 'unknown' {
+  try {
+    const r = new Reader(records);
+    r.varint(); // record size
+    r.skip(1); // record attributes
+    r.varint(); // timestamp delta
+    r.varint(); // offset delta
+    const key = r.varBytes();
+    if (!key || key.length < 4) return 'unknown';
+    const type = key.readInt16BE(2);
+    return type === 0 ? 'abort' : type === 1 ? 'commit' : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
 /**
  * The records a READ_COMMITTED consumer sees in a Fetch answer, from
- * `from` on: records of aborted transactions are dropped, and so are the
- * transaction markers. Kafka's rule (the Java consumer's): the answer lists
- * the aborted transactions in its range (producer id, first offset); a
- * transactional batch of a producer whose aborted transaction has begun at
- * or before it is dropped, until that producer's ABORT marker. Every
- * aborted transaction counts, several of one producer included. `next` is
- * the offset after the last complete batch, whether kept or not.
+ * `from` on (at most `limit` of them): records of aborted transactions are
+ * dropped, and so are the transaction markers (see CommittedFilter).
+ * `next` is the offset after the last complete batch read, whether kept or
+ * not, so a caller whose answer held only markers and aborted records goes
+ * on from there.
  */
 export function committedRecords(
   bytes: Buffer | null,
   where: string,
-  aborted: readonly { producerId: bigint; firstOffset: number }[],
+  aborted: AbortedList,
   from: number,
+  limit = Number.POSITIVE_INFINITY,
 ): { records: DecodedRecord[]; next: number } {
   const out: DecodedRecord[] = [];
   let next = from;
   if (!bytes) return { records: out, next };
-  const pending = [...aborted].sort((a, b) => a.firstOffset - b.firstOffset);
-  const open = new Set<bigint>();
+  const filter = new CommittedFilter(aborted);
   const r = new Reader(bytes);
-  while (r.remaining >= LOG_OVERHEAD) {
+  while (out.length < limit && r.remaining >= LOG_OVERHEAD) {
     const baseOffset = r.int64();
     const length = r.int32();
     if (r.remaining < length || length < HEADER_REST) break; // cut short by the fetch size
@@ -138,21 +192,17 @@ export function committedRecords(
     r.skip(2 + 4); // epoch, base sequence
     const count = r.int32();
     const lastOffset = baseOffset + lastOffsetDelta;
-    next = Math.max(next, lastOffset + 1);
-    while (pending.length > 0 && pending[0]!.firstOffset <= lastOffset) open.add(pending.shift()!.producerId);
-    const records = new Reader(payload(bytes.subarray(r.pos, end), attributes & COMPRESSION_MASK, `${where}: the batch at offset ${baseOffset}`));
+    const body = bytes.subarray(r.pos, end);
     r.pos = end;
-    if ((attributes & CONTROL) !== 0) {
-      const markers: DecodedRecord[] = [];
-      readRecords(records, { count, baseOffset, baseTimestamp, timestamp: undefined }, 0, 1, markers);
-      const marker = markers[0];
-      // A control record's key: version (int16), then type: 0 ABORT, 1 COMMIT.
-      if (marker?.key && marker.key.length >= 4 && marker.key.readInt16BE(2) === 0) open.delete(producerId);
+    const marker = (attributes & CONTROL) !== 0 ? markerType(body) : undefined;
+    if (filter.skips({ lastOffset, producerId, attributes }, marker) || lastOffset < from) {
+      next = Math.max(next, lastOffset + 1);
       continue;
     }
-    if ((attributes & TRANSACTIONAL) !== 0 && open.has(producerId)) continue;
-    if (lastOffset < from) continue;
-    readRecords(records, { count, baseOffset, baseTimestamp, timestamp: (attributes & LOG_APPEND_TIME) !== 0 ? maxTimestamp : undefined }, from, Number.POSITIVE_INFINITY, out);
+    const records = new Reader(payload(body, attributes & COMPRESSION_MASK, `${where}: the batch at offset ${baseOffset}`));
+    readRecords(records, { count, baseOffset, baseTimestamp, timestamp: (attributes & LOG_APPEND_TIME) !== 0 ? maxTimestamp : undefined }, from, limit, out);
+    // A batch left part-read at the limit is read again from its next record.
+    next = out.length >= limit ? Math.max(next, out[out.length - 1]!.offset + 1) : Math.max(next, lastOffset + 1);
   }
   return { records: out, next };
 }

@@ -1,7 +1,7 @@
 import { syncedPosition, type NewestSync } from './mm2Translation.js';
 import { offsetSyncsTopic, type FlowNaming } from './naming.js';
 import type { PartitionEnds } from './readTopic.js';
-import { decodeRecords } from './recordBatch.js';
+import { CommittedFilter, decodeRecords, markerType, type AbortedList } from './recordBatch.js';
 import { ClusterUnreachableError, isNoAnswer } from './kafkaErrors.js';
 
 /**
@@ -160,24 +160,28 @@ const ATTRIBUTES_AT = 21;
 const LAST_OFFSET_DELTA_AT = 23;
 const BASE_TIMESTAMP_AT = 27;
 const MAX_TIMESTAMP_AT = 35;
+const PRODUCER_ID_AT = 43;
 const HEADER_BYTES = 61;
 const CONTROL = 0x20;
 const LOG_APPEND_TIME = 0x08;
 
 /**
- * Reads the batches a Fetch returned from `from` on, up to `end`: the first
- * data record, or 'none' when only transaction markers and compaction gaps
- * lie before `end`, or 'more' (with where to continue) when the bytes stop
- * first. Only batch headers are needed to step over markers, so a batch
+ * Reads the batches a READ_COMMITTED Fetch returned from `from` on, up to
+ * `end`: the first committed data record, or 'none' when only transaction
+ * markers, records of aborted transactions (`aborted`, the answer's list;
+ * a link never has to copy them) and compaction gaps lie before `end`, or
+ * 'more' (with where to continue) when the bytes stop first. Only batch
+ * headers are needed to step over markers and aborted batches, so a batch
  * cut short by the fetch size, or compressed with a codec recordBatch.ts
  * cannot read, still counts as data: its record is taken to be at `from`
  * (or the batch's start), with the batch's first timestamp (its append time
  * for LogAppendTime), which is never younger than the records after it
  * that were not yet replicated.
  */
-export function scanTail(bytes: Buffer | null, from: number, end: number, where: string): TailScan {
+export function scanTail(bytes: Buffer | null, from: number, end: number, where: string, aborted: AbortedList = []): TailScan {
   let covered = from - 1;
   let pos = 0;
+  const filter = new CommittedFilter(aborted);
   // A batch cut short ends the loop too: `pos` then lies past the bytes.
   while (bytes && bytes.length - pos >= HEADER_BYTES) {
     const base = readInt64(bytes, pos);
@@ -186,8 +190,11 @@ export function scanTail(bytes: Buffer | null, from: number, end: number, where:
     const attributes = bytes.readInt16BE(pos + ATTRIBUTES_AT);
     const last = base + bytes.readInt32BE(pos + LAST_OFFSET_DELTA_AT);
     if (base >= end) return { kind: 'none' };
-    if (last >= from && (attributes & CONTROL) === 0) {
-      const decoded = pos + size <= bytes.length ? firstRecord(bytes.subarray(pos, pos + size), from, where) : 'cut short';
+    const complete = pos + size <= bytes.length;
+    const marker = (attributes & CONTROL) !== 0 && complete ? markerType(bytes.subarray(pos + HEADER_BYTES, pos + size)) : 'unknown';
+    const skipped = filter.skips({ lastOffset: last, producerId: bytes.readBigInt64BE(pos + PRODUCER_ID_AT), attributes }, marker);
+    if (last >= from && !skipped) {
+      const decoded = complete ? firstRecord(bytes.subarray(pos, pos + size), from, where) : 'cut short';
       if (decoded === 'cut short' || decoded === 'undecodable') {
         const stamp = readInt64(bytes, pos + ((attributes & LOG_APPEND_TIME) !== 0 ? MAX_TIMESTAMP_AT : BASE_TIMESTAMP_AT));
         return { kind: 'data', offset: Math.max(from, base), timestamp: stamp };

@@ -9,14 +9,16 @@ import { loadCheckpoints, loadOffsetSyncs, type LoadedCheckpoints, type LoadedOf
 import { clusterMetadata, leaderIndex, servingLeaders, tpKey, type LeaderIndex, type RawTopicMetadata } from './metadata.js';
 import { brokerApiVersions, type ApiVersionRange } from './protocol.js';
 import type { PartitionEnds } from './readTopic.js';
-import { recordsAt } from './recordsAt.js';
+import { newestCommitted } from './recordsAt.js';
 
 /**
  * One cluster's facts, gathered with batched requests: Metadata for every
  * topic in one request, DescribeConfigs for every selected topic in one,
  * ListOffsets once per broker per kind, DescribeGroups in one call, group
  * offsets in one OffsetFetch per coordinator (or 16 groups at a time on old brokers), ACLs in one call, and one Fetch per
- * broker for the newest records. Every call is bounded by the connection's
+ * broker for the newest records (more only where a partition ends with
+ * transaction markers, aborted or open transactions: the newest record is
+ * the newest committed one, see newestCommitted). Every call is bounded by the connection's
  * deadline, so a dead or paused cluster yields an unreachable snapshot in
  * about one timeout instead of hanging.
  *
@@ -49,7 +51,7 @@ export interface SnapshotRequest {
   configNames?: readonly string[];
   configs?: boolean;
   ends?: boolean;
-  /** the newest record of each partition of the selected topics; a number: of that many partitions only (a sample, e.g. to size records) */
+  /** the newest committed record of each partition of the selected topics; a number: of that many partitions only (a sample, e.g. to size records) */
   newestRecords?: boolean | number;
   /** groups to describe and whose commits to fetch */
   groups?: readonly string[];
@@ -204,11 +206,11 @@ export async function takeSnapshot(conn: KafkaConnection, req: SnapshotRequest, 
           return;
         }
         const newestOf = (names: readonly string[]) =>
-          names.flatMap((topic) => (ends.value.get(topic) ?? []).filter((e) => e.latest > e.earliest).map((e) => ({ topic, partition: e.partition, offset: e.latest - 1 })));
+          names.flatMap((topic) => (ends.value.get(topic) ?? []).filter((e) => e.latest > e.earliest).map((e) => ({ topic, partition: e.partition, earliest: e.earliest, latest: e.latest })));
         const all = req.newestRecords ? newestOf(selected) : [];
         const sample = typeof req.newestRecords === 'number' ? spread(all, req.newestRecords) : all;
         const wanted = [...sample, ...newestOf(heartbeatTopics)];
-        const got = await fact(timings, 'newestRecords', () => recordsAt(conn, serving, wanted));
+        const got = await fact(timings, 'newestRecords', () => newestCommitted(conn, serving, wanted));
         if (!got.ok) {
           if (req.newestRecords) snap.newest = got;
           if (req.heartbeatTopics) snap.heartbeats = got;

@@ -1,7 +1,7 @@
 import { errorMessage } from '../errors.js';
 import { waitForLeaders } from './clusterInfo.js';
 import type { KafkaConnection } from './connection.js';
-import { OFFSET_OUT_OF_RANGE, fetchPartitions } from './fetch.js';
+import { OFFSET_OUT_OF_RANGE, READ_COMMITTED, fetchPartitions } from './fetch.js';
 import { hasKafkaError } from './kafkaErrors.js';
 import { BROKER_LOSS_WAIT_MS, movesPartitions, whileLeadersMove } from './leaderRetry.js';
 import { protocolError } from './protocol.js';
@@ -74,7 +74,6 @@ export interface StateValue {
 /** key -> newest committed value */
 export type StateSnapshot = Map<string, StateValue>;
 
-const READ_COMMITTED = 1;
 const PARTITION = 0;
 const LEADER_NOT_AVAILABLE = 5;
 const MAX_BYTES = 4 * 1024 * 1024;

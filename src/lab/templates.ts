@@ -257,6 +257,11 @@ export function mm2Properties(s: LabSettings, secrets?: LabSecrets, tls?: LabTls
     prop('sync.topic.configs.interval.seconds', 5),
     prop('sync.topic.acls.enabled', false),
     prop('offset.lag.max', 0),
+    // MM2's consumers read committed data only, as every link with transactional producers must: at the
+    // default read_uncommitted, records of aborted transactions reach the copy as ordinary records (the
+    // source never committed them), and so do those of a transaction still open. See DESIGN.md, Transactions.
+    prop('east.consumer.isolation.level', 'read_committed'),
+    prop('west.consumer.isolation.level', 'read_committed'),
     // A Connect worker setting: MM2 takes it only per target cluster. Delayed
     // offset syncs are written when the source task commits, at this interval.
     prop('east.offset.flush.interval.ms', 1000),

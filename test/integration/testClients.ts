@@ -77,6 +77,13 @@ export class TestProducer {
     else await txn.abort();
   }
 
+  /** A transaction left open after its sends: the caller commits or aborts it later. */
+  async openTransaction(sends: TestSend[]): Promise<{ commit(): Promise<void>; abort(): Promise<void> }> {
+    const txn = await this.producer.beginTransaction();
+    for (const s of sends) await txn.send({ acks: -1, messages: s.messages.map((m) => toRecord(s.topic, m)) });
+    return { commit: async () => void (await txn.commit()), abort: async () => void (await txn.abort()) };
+  }
+
   async close(): Promise<void> {
     await this.conn.closeProducer(this.producer);
   }

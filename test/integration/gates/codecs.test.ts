@@ -94,7 +94,7 @@ describe('records in every codec, as Java writes them', () => {
     const leaders = leaderIndex(md);
     const codecOf = async (topic: string) => {
       const leader = leaders.get(topic)!.get(0)!;
-      const [p] = await fetchPartitions(await conns.east.broker(leader), leader, [{ topic, partition: 0, offset: 0, maxBytes: 1 << 20 }], { maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20 });
+      const [p] = await fetchPartitions(await conns.east.broker(leader), leader, [{ topic, partition: 0, offset: 0, maxBytes: 1 << 20 }], { maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0 });
       return p!.records!.readInt16BE(21) & 0x07;
     };
     expect(await Promise.all(CODECS.map((c) => codecOf(byCodec[c])))).toEqual([0, 1, 2, 3, 4]);

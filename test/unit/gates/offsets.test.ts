@@ -157,8 +157,13 @@ describe('offsets.lag through the link mapping', () => {
     const markersOnly = fakeProbes({ recordsAt: async () => new Map([[tpKey('orders', 0), at(101, 10)]]) });
     const passed = byCheck(await offsetsGate(contextOf({ primary, secondary, probes: markersOnly })))['offsets.lag']!;
     expect(passed).toMatchObject({ status: 'pass', finding: 'lag within bound on 2 partitions: at most 0 records, 0.0 s' });
+    // The read_committed read found nothing committed before the visible end (markers, aborted records, an open transaction).
+    const nothing = fakeProbes({ recordsAt: async () => new Map([[tpKey('orders', 0), { nothing: true as const, visibleEnd: 101 }]]) });
+    const none = byCheck(await offsetsGate(contextOf({ primary, secondary, probes: nothing })))['offsets.lag']!;
+    expect(none).toMatchObject({ status: 'pass', finding: 'lag within bound on 2 partitions: at most 0 records, 0.0 s' });
+    expect(rowsOf(none)[0]).toMatchObject({ lagRecords: 0, lagSeconds: 0 });
     const noAnswer = byCheck(await offsetsGate(contextOf({ primary, secondary, probes: fakeProbes({ recordsAt: async () => new Map() }) })))['offsets.lag']!;
-    expect(noAnswer).toMatchObject({ status: 'warn', finding: expect.stringMatching(/^lag within 1000 records on 2 partitions \(at most 1\), but the age of the unreplicated records is unknown for orders-0 \(no record found on east at or after offset 100 of orders-0/) });
+    expect(noAnswer).toMatchObject({ status: 'warn', finding: expect.stringMatching(/^lag within 1000 records on 2 partitions \(at most 1\), but the age of the unreplicated records is unknown for orders-0 \(the read of east from offset 100 of orders-0 did not reach a committed record or the partition.s end/) });
     expect(rowsOf(noAnswer)[0]).toMatchObject({ lagRecords: 1, secondsUnknown: { kind: 'read-error' } });
     expect(rowsOf(noAnswer)[0]!.lagSeconds).toBeUndefined();
     const failing = fakeProbes({ recordsAt: async () => Promise.reject(new Error('east: fetch: no answer within 5 s')) });

@@ -1,6 +1,6 @@
 import { createRecordsBatch, type CompressionAlgorithmValue } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
-import { committedRecords, decodeRecords } from '../../../src/kafka/recordBatch.js';
+import { CommittedFilter, committedRecords, decodeRecords, markerType } from '../../../src/kafka/recordBatch.js';
 
 /*
  * Batches are built by the Kafka client's producer-side encoder (a separate
@@ -194,5 +194,57 @@ describe('committedRecords (READ_COMMITTED)', () => {
     ]);
     expect(plain(committedRecords(bytes, 'x', [{ producerId: P, firstOffset: 0 }], 1).records).map((r) => r.value)).toEqual(['after']);
     expect(plain(committedRecords(bytes, 'x', [], 1).records).map((r) => r.value)).toEqual(['a1', 'a2', 'after']);
+  });
+});
+
+describe('committedRecords: a limit, and where to go on', () => {
+  const P = 7n;
+
+  it('stops at `limit` and goes on after the last record it kept, inside the batch', async () => {
+    const bytes = Buffer.concat([await batch(0, 1000, [{ key: 'a', value: 'v0' }, { key: 'a', value: 'v1' }, { key: 'a', value: 'v2' }])]);
+    const one = committedRecords(bytes, 'x', [], 0, 1);
+    expect(plain(one.records).map((r) => r.offset)).toEqual([0]);
+    expect(one.next).toBe(1);
+    const two = committedRecords(bytes, 'x', [], 1, 2);
+    expect(plain(two.records).map((r) => r.offset)).toEqual([1, 2]);
+    expect(two.next).toBe(3);
+  });
+
+  it('an answer of markers and aborted records only keeps nothing and says where they end', async () => {
+    const bytes = Buffer.concat([await batch(10, 1000, [{ key: 'a', value: 'x' }, { key: 'a', value: 'y' }], { producerId: P }), await marker(12, P, 0), await marker(13, 9n, 1)]);
+    const got = committedRecords(bytes, 'x', [{ producerId: P, firstOffset: 10 }], 10, 1);
+    expect(got.records).toEqual([]);
+    expect(got.next).toBe(14);
+  });
+
+  it('the first committed record after an aborted transaction, with a limit of one', async () => {
+    const bytes = Buffer.concat([await batch(10, 1000, [{ key: 'a', value: 'x' }], { producerId: P }), await marker(11, P, 0), await batch(12, 2000, [{ key: 'a', value: 'kept' }], { producerId: P }), await marker(13, P, 1)]);
+    const got = committedRecords(bytes, 'x', [{ producerId: P, firstOffset: 10 }], 10, 1);
+    expect(plain(got.records).map((r) => [r.offset, r.value])).toEqual([[12, 'kept']]);
+    expect(got.next).toBe(13);
+  });
+});
+
+describe('markerType and CommittedFilter', () => {
+  it('reads the marker type from a control batch', async () => {
+    expect(markerType((await marker(0, 1n, 0)).subarray(61))).toBe('abort');
+    expect(markerType((await marker(0, 1n, 1)).subarray(61))).toBe('commit');
+    expect(markerType(Buffer.alloc(0))).toBe('unknown');
+  });
+
+  it('skips control batches, and transactional batches of a producer between its aborted first offset and its ABORT', () => {
+    const f = new CommittedFilter([{ producerId: 5n, firstOffset: 3 }]);
+    const TXN = 0x10;
+    const CONTROL = 0x20;
+    expect(f.skips({ lastOffset: 2, producerId: 5n, attributes: TXN })).toBe(false);
+    expect(f.skips({ lastOffset: 3, producerId: 5n, attributes: TXN })).toBe(true);
+    // another producer, and a non-transactional batch of the same id, are kept
+    expect(f.skips({ lastOffset: 4, producerId: 6n, attributes: TXN })).toBe(false);
+    expect(f.skips({ lastOffset: 5, producerId: 5n, attributes: 0 })).toBe(false);
+    // a COMMIT marker of the producer does not end the aborted transaction; its ABORT does
+    expect(f.skips({ lastOffset: 6, producerId: 5n, attributes: CONTROL | TXN }, 'commit')).toBe(true);
+    expect(f.skips({ lastOffset: 7, producerId: 5n, attributes: TXN })).toBe(true);
+    expect(f.skips({ lastOffset: 8, producerId: 5n, attributes: CONTROL | TXN }, 'abort')).toBe(true);
+    expect(f.skips({ lastOffset: 9, producerId: 5n, attributes: TXN })).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { MultipleErrors, NetworkError, ProtocolError, TimeoutError, Writer, createRecord, crc32c } from '@platformatic/kafka';
+import { MultipleErrors, NetworkError, ProtocolError, TimeoutError, Writer, createRecord, createRecordsBatch, crc32c } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import {
   TAIL_SCAN_MAX,
@@ -366,5 +366,41 @@ describe('describeUnknown, failureKind, lagMapping', () => {
     const ps = [part({ partition: 0, lag: 0 }), part({ partition: 1, lag: 1 }), part({ partition: 2, lag: TAIL_SCAN_MAX }), part({ partition: 3, lag: TAIL_SCAN_MAX + 1 }), part({ partition: 4, unknown: { kind: 'no-mapping', reason: 'r' } })];
     expect(tailsToRead(ps, true).map((p) => p.partition)).toEqual([1, 2, 3]);
     expect(tailsToRead(ps, false).map((p) => p.partition)).toEqual([1, 2]);
+  });
+});
+
+describe('scanTail with aborted transactions (READ_COMMITTED answers)', () => {
+  const P = 7n;
+  const TXN = 0x10;
+  /** `count` transactional records of producer P from `offset` */
+  const txn = async (offset: number, ts: number, count: number) => {
+    const b = withAttributeBits(await records(offset, ts, count), TXN);
+    b.writeBigInt64BE(P, 43);
+    return b;
+  };
+  /** P's marker at `offset`: ABORT (0) or COMMIT (1), with a control record's key */
+  const txnMarker = (offset: number, type: 0 | 1) => {
+    const key = Buffer.alloc(4);
+    key.writeInt16BE(type, 2);
+    const b = Buffer.from(createRecordsBatch([{ topic: 't', key, value: Buffer.alloc(6), timestamp: 1n }], { producerId: P, producerEpoch: 0, transactionalId: 'tx' }).buffer);
+    b.writeBigInt64BE(BigInt(offset), 0);
+    return withAttributeBits(b, CONTROL | TXN);
+  };
+
+  it('an aborted transaction and its marker before the end are not lag: "none"', async () => {
+    const bytes = Buffer.concat([await txn(10, 1_000, 3), txnMarker(13, 0)]);
+    expect(scanTail(bytes, 10, 14, 'x', [{ producerId: P, firstOffset: 10 }])).toEqual({ kind: 'none' });
+    // Without the answer's aborted list (READ_UNCOMMITTED, as before), the aborted record was taken for data.
+    expect(scanTail(bytes, 10, 14, 'x')).toEqual({ kind: 'data', offset: 10, timestamp: 1_000 });
+  });
+
+  it('the first committed record after an aborted transaction is the tail', async () => {
+    const bytes = Buffer.concat([await txn(10, 1_000, 2), txnMarker(12, 0), await txn(13, 5_000, 1), txnMarker(14, 1)]);
+    expect(scanTail(bytes, 10, 15, 'x', [{ producerId: P, firstOffset: 10 }])).toEqual({ kind: 'data', offset: 13, timestamp: 5_000 });
+  });
+
+  it('a committed transaction after its COMMIT marker stays data', async () => {
+    const bytes = Buffer.concat([txnMarker(9, 1), await txn(10, 3_000, 1), txnMarker(11, 1)]);
+    expect(scanTail(bytes, 9, 12, 'x', [])).toEqual({ kind: 'data', offset: 10, timestamp: 3_000 });
   });
 });
