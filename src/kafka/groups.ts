@@ -87,12 +87,15 @@ export async function describeGroups(
     const out = new Map<string, GroupDescription>();
     const types = opts.types ?? (await groupTypes(conn, admin, groups));
     const consumer = groups.filter((g) => types.get(g) === 'consumer');
-    const others = groups.filter((g) => types.get(g) !== 'consumer');
+    const askedAsConsumer = new Set(consumer);
     if (consumer.length > 0) for (const d of await describeConsumerGroups(conn, admin, consumer)) out.set(d.group, d);
+    // The others, and a consumer-protocol group ConsumerGroupDescribe did not find (converted to classic since it was listed).
+    const others = groups.filter((g) => !out.has(g));
     if (others.length > 0) {
       const res = await conn.call(`describe ${others.length} groups`, () => admin.describeGroups({ groups: others }), conn.timeoutMs, 'broker');
       for (const g of res.values()) {
-        const groupType = types.get(g.id);
+        const listed = types.get(g.id);
+        const groupType = listed === 'consumer' ? undefined : listed;
         out.set(g.id, {
           group: g.id,
           state: g.state,
@@ -104,7 +107,7 @@ export async function describeGroups(
     }
     const unseen = groups.filter((g) => {
       const d = out.get(g);
-      return !d || (d.state === 'Dead' && d.members.length === 0 && d.groupType !== 'consumer');
+      return !askedAsConsumer.has(g) && (!d || (d.state === 'Dead' && d.members.length === 0));
     });
     if (unseen.length > 0) for (const d of await describeConsumerGroups(conn, admin, unseen)) out.set(d.group, d);
     return out;
