@@ -305,6 +305,7 @@ export class Probe {
           const { consumer, start } = await ProbeConsumer.start(
             this.opts.clientOptions(target),
             this.opts.spec.group,
+            this.opts.spec.groupProtocol,
             this.topicsFor(name0),
             (records) => this.onRecords(name, records),
             (e) => {

@@ -137,7 +137,7 @@ export function renderDrillHtml(r: DrillResult): string {
   fact('scenario', esc(`${r.scenario.name} (${r.scenario.kind})${r.scenario.description ? `: ${r.scenario.description}` : ''}`));
   fact('action', esc(`${r.scenario.action}${r.scenario.revert ? `, then revert after ${sec(r.scenario.revertDwellMs ?? 0)}` : ''}`));
   fact('clusters', esc(`primary ${r.clusters.primary}, secondary ${r.clusters.secondary}`));
-  fact('probe', esc(`${r.probe.ratePerSecond} events/s over ${r.probe.keys} keys on ${r.probe.topic}, group ${r.probe.group}; run ${r.runId}`));
+  fact('probe', esc(`${r.probe.ratePerSecond} events/s over ${r.probe.keys} keys on ${r.probe.topic}, group ${r.probe.group}${r.probe.groupProtocol === 'consumer' ? ' (consumer protocol)' : ''}; run ${r.runId}`));
   if (r.probe.stale) fact('stale client', esc(`${r.probe.stale.ratePerSecond} events/s to ${r.probe.stale.topic} at ${r.probe.stale.bootstrap.join(',')} (${r.probe.stale.cluster}, fixed at the start)${r.probe.stale.principal ? ` as ${r.probe.stale.principal}` : ''}`));
   fact('started', esc(`${r.startedAt}, took ${sec(r.durationMs)}`));
   fact('transcript', `<code>${esc(r.files.transcript)}</code>`);

@@ -79,7 +79,7 @@ export function renderDrillMarkdown(r: DrillResult): string {
   o.push(`| scenario | ${r.scenario.name} (${r.scenario.kind}${r.scenario.description ? `: ${cell(r.scenario.description)}` : ''}) |`);
   o.push(`| action | ${r.scenario.action}${r.scenario.revert ? `, then revert after ${s(r.scenario.revertDwellMs ?? 0)}` : ''} |`);
   o.push(`| clusters | primary ${r.clusters.primary}, secondary ${r.clusters.secondary} |`);
-  o.push(`| probe | ${r.probe.ratePerSecond} events/s, ${r.probe.keys} keys, topic \`${r.probe.topic}\`, group \`${r.probe.group}\`, run \`${r.runId}\` |`);
+  o.push(`| probe | ${r.probe.ratePerSecond} events/s, ${r.probe.keys} keys, topic \`${r.probe.topic}\`, group \`${r.probe.group}\`${r.probe.groupProtocol === 'consumer' ? ' (consumer protocol)' : ''}, run \`${r.runId}\` |`);
   if (r.probe.stale) o.push(`| stale client | ${r.probe.stale.ratePerSecond} events/s to \`${r.probe.stale.topic}\` at ${r.probe.stale.bootstrap.join(',')} (${r.probe.stale.cluster}, fixed at the start)${r.probe.stale.principal ? ` as ${r.probe.stale.principal}` : ''} |`);
   o.push(`| started | ${r.startedAt} (${s(r.durationMs)}) |`);
   o.push(`| transcript | \`${r.files.transcript}\` |`, '');

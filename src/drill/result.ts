@@ -52,6 +52,8 @@ export interface DrillResult {
   probe: {
     topic: string;
     group: string;
+    /** the probe consumer's group protocol (absent in reports made before it was a setting: classic) */
+    groupProtocol?: 'classic' | 'consumer';
     keys: number;
     ratePerSecond: number;
     /** the stale client: the home primary's address, fixed when the drill began */

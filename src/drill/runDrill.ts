@@ -162,7 +162,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
     if (opts.signal?.aborted) throw new Error(INTERRUPTED);
   };
   const scenario = scenarioOf(rb, opts.scenario)!;
-  const probeSpec: ProbeSpec = rb.drill?.probe ?? { topic: 'failover.probe', group: 'failover-probe', keys: 32, ratePerSecond: 100, staleRatePerSecond: 20 };
+  const probeSpec: ProbeSpec = rb.drill?.probe ?? { topic: 'failover.probe', group: 'failover-probe', groupProtocol: 'classic', keys: 32, ratePerSecond: 100, staleRatePerSecond: 20 };
   const started = new Date();
   const transcriptPath = resolve(defaultTranscriptPath(rb.name, 'drill', started, opts.transcriptsDir ?? 'transcripts'));
   const files = drillFiles(transcriptPath);
@@ -446,7 +446,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
     startedAt: started.toISOString(),
     durationMs: Date.now() - started.getTime(),
     probe: {
-      topic: probeSpec.topic, group: probeSpec.group, keys: probeSpec.keys, ratePerSecond: probeSpec.ratePerSecond,
+      topic: probeSpec.topic, group: probeSpec.group, groupProtocol: probeSpec.groupProtocol, keys: probeSpec.keys, ratePerSecond: probeSpec.ratePerSecond,
       ...(stale ? { stale: { cluster: stale.cluster, bootstrap: stale.client.bootstrap, topic: stale.topic, ratePerSecond: stale.ratePerSecond, ...(stale.client.auth?.sasl && 'username' in stale.client.auth.sasl ? { principal: `User:${stale.client.auth.sasl.username}` } : {}) } } : {}),
     },
     clusters: { primary, secondary },

@@ -1,4 +1,5 @@
 import { reasonText, type PartitionTranslation } from '../kafka/translateOffsets.js';
+import { groupStateText, memberText, membershipKnown } from '../kafka/groups.js';
 import type { GateContext } from './context.js';
 import { fail, listSome, pass, plural, skip, warn } from './evidence.js';
 import { offsetAnalysis, type OffsetAnalysis } from './offsetAnalysis.js';
@@ -246,15 +247,27 @@ function activeMembers(ctx: GateContext, a: OffsetAnalysis): Evidence {
     const d = described.get(g);
     return d && d.members.length > 0 ? [d] : [];
   });
-  const data = groups.map((g) => ({ group: g, state: described.get(g)?.state ?? 'unknown', members: described.get(g)?.members ?? [] }));
-  if (active.length) {
-    const line = active.map((d) => {
-      const m = d.members[0]!;
-      return `${d.group} (${d.state}) has ${plural(d.members.length, 'member')} on ${ctx.secondary.name}: ${m.memberId} (client ${m.clientId} from ${m.clientHost})${d.members.length > 1 ? ` and ${d.members.length - 1} more` : ''}`;
-    });
+  const unknown = groups.flatMap((g) => {
+    const d = described.get(g);
+    return d && !membershipKnown(d) ? [d] : [];
+  });
+  const data = groups.map((g) => {
+    const d = described.get(g);
+    return { group: g, state: d?.state ?? 'unknown', ...(d?.groupType ? { groupType: d.groupType } : {}), members: d?.members ?? [] };
+  });
+  if (active.length || unknown.length) {
+    const line = [
+      ...active.map((d) => {
+        const m = d.members[0]!;
+        return `${d.group} (${groupStateText(d)}) has ${plural(d.members.length, 'member')} on ${ctx.secondary.name}: ${memberText(m)}${d.members.length > 1 ? ` and ${d.members.length - 1} more` : ''}`;
+      }),
+      ...unknown.map((d) => `${d.group} is a ${d.groupType} group on ${ctx.secondary.name}: failover cannot see its members`),
+    ];
     return fail('offsets.active-members', listSome(line, 2), {
       data,
-      hint: `stop the consumers of these groups on ${ctx.secondary.name}; translated offsets can only be committed into an empty group`,
+      hint: active.length
+        ? `stop the consumers of these groups on ${ctx.secondary.name}; translated offsets can only be committed into an empty group`
+        : `a workload group must be a consumer group (classic or consumer protocol) on ${ctx.secondary.name}; remove the others from workload.groups`,
     });
   }
   return pass('offsets.active-members', `no workload group has active members on ${ctx.secondary.name}`, { data });

@@ -8,6 +8,7 @@ import {
   ProduceAcks,
   Producer,
   compatibilityPartitioner,
+  GroupProtocols,
   type MessagesStream,
 } from '@platformatic/kafka';
 import { clientOptions, hearConnectionErrors, KafkaConnection, type ClusterAuth, type SaslCredentials } from './connection.js';
@@ -166,6 +167,7 @@ export class ProbeConsumer {
   static async start(
     o: ProbeClientOptions,
     group: string,
+    groupProtocol: 'classic' | 'consumer',
     topics: string[],
     onRecords: (records: ProbeRecord[]) => void,
     onError: (e: unknown) => void,
@@ -176,10 +178,11 @@ export class ProbeConsumer {
       ...opts,
       groupId: group,
       autocreateTopics: false,
-      // A member on a dead cluster should not hold its partitions for long.
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1000,
       maxWaitTime: 100,
+      // KIP-848: the broker assigns partitions and sets the session and heartbeat intervals
+      // (group.consumer.session.timeout.ms, group.consumer.heartbeat.interval.ms), not the member.
+      // Classic: a member on a dead cluster should not hold its partitions for long.
+      ...(groupProtocol === 'consumer' ? { groupProtocol: GroupProtocols.CONSUMER } : { sessionTimeout: 10_000, heartbeatInterval: 1000 }),
     }));
     const probe = new ProbeConsumer(consumer);
     // An 'error' nobody listens to would end the process.

@@ -77,6 +77,8 @@ export async function runKafkaTool(opts: {
   timeoutMs?: number;
   /** what the tool reads on stdin (the console producer's records, one a line) */
   input?: string;
+  /** ends the tool (SIGTERM: a Java consumer leaves its group on the way out) */
+  signal?: AbortSignal;
 }): Promise<KafkaToolRun> {
   const paths = labPaths(opts.dir);
   const state = readState(paths.state);
@@ -107,6 +109,7 @@ export async function runKafkaTool(opts: {
     reject: false,
     timeout: opts.timeoutMs ?? 120_000,
     ...(opts.input !== undefined ? { input: opts.input } : {}),
+    ...(opts.signal ? { cancelSignal: opts.signal } : {}),
   });
   return {
     command: [SCRIPT[opts.tool], '--bootstrap-server', bootstrap, ...opts.args, ...(extra.length ? [CONFIG_FLAG[opts.tool] ?? '--command-config', '<admin.properties>'] : [])].join(' '),

@@ -10,6 +10,10 @@ import { argv, count, positiveCount, seconds, text, topicName } from './fields.j
  * and measures the business outcome against `expect`, like a chaos
  * experiment's hypothesis.
  */
+/** The consumer group protocols the probe's consumer speaks: Java's `group.protocol` values. */
+export const GROUP_PROTOCOLS = ['classic', 'consumer'] as const;
+export type GroupProtocol = (typeof GROUP_PROTOCOLS)[number];
+
 export const SCENARIO_KINDS = ['planned', 'primary-down', 'primary-hung', 'custom'] as const;
 export type ScenarioKind = (typeof SCENARIO_KINDS)[number];
 
@@ -17,6 +21,10 @@ const probe = z
   .strictObject({
     topic: topicName().default('failover.probe').meta({ description: 'the topic the probe writes (default failover.probe); it must be replicated' }),
     group: text('the consumer group that reads the probe (default failover-probe)').default('failover-probe'),
+    groupProtocol: z
+      .enum(GROUP_PROTOCOLS, { error: expecting('not a consumer group protocol', `${GROUP_PROTOCOLS.join(' or ')} (the consumer protocol is KIP-848, Kafka 4.0 and later)`) })
+      .default('classic')
+      .meta({ description: "the probe consumer's group protocol, as Java's group.protocol: classic (default), or consumer (KIP-848, Kafka 4.0 and later), to rehearse what the applications use" }),
     keys: positiveCount('distinct keys; order is measured per key (default 32)').default(32),
     ratePerSecond: z.number().positive().default(100).meta({ description: 'events written per second (default 100)' }),
     staleRatePerSecond: z

@@ -1,5 +1,5 @@
 import type { KafkaConnection } from '../kafka/connection.js';
-import { describeGroups, fetchGroupOffsets, type CommittedOffset } from '../kafka/groups.js';
+import { describeGroups, fetchGroupOffsets, memberText, type CommittedOffset } from '../kafka/groups.js';
 import { offsetsForTimes, partitionEndsBatch } from '../kafka/listOffsets.js';
 import {
   checkpointOf,
@@ -45,7 +45,11 @@ export interface GroupTranslation {
   group: string;
   /** the group's state on the target: it must be Empty (or Dead: never used there) for a commit */
   targetState: string;
+  /** the group's protocol on the target (classic, consumer), when its coordinator says */
+  targetGroupType?: string;
   targetMembers: number;
+  /** the first of them, named as findings name members (its id, client id and host) */
+  targetMember?: string;
   partitions: TranslatedPartition[];
   /** records the group would read twice, summed over partitions; undefined when some replay is unknown */
   replay?: number;
@@ -152,7 +156,14 @@ export async function translateGroups(input: Input): Promise<TranslationFacts> {
     const state = states.get(group);
     const cur = current.get(group);
     const curMap = new Map(cur && 'offsets' in cur ? cur.offsets.map((o) => [tpKey(o.topic, o.partition), o.offset]) : []);
-    const g: GroupTranslation = { group, targetState: state?.state ?? 'Dead', targetMembers: state?.members.length ?? 0, partitions: [] };
+    const g: GroupTranslation = {
+      group,
+      targetState: state?.state ?? 'Dead',
+      ...(state?.groupType ? { targetGroupType: state.groupType } : {}),
+      targetMembers: state?.members.length ?? 0,
+      ...(state?.members[0] ? { targetMember: memberText(state.members[0]) } : {}),
+      partitions: [],
+    };
     const c = commits.get(group);
     if (c && !Array.isArray(c)) g.error = c.error;
     for (const o of Array.isArray(c) ? c : []) {

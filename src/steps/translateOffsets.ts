@@ -1,5 +1,5 @@
 import { commitOffsetsToEmptyGroup, deleteCommittedOffsets, type OffsetToCommit } from '../kafka/commitOffsets.js';
-import { describeGroups, fetchGroupOffsets, mapConcurrent } from '../kafka/groups.js';
+import { describeGroups, fetchGroupOffsets, groupStateText, mapConcurrent, memberText, membershipKnown, type GroupDescription } from '../kafka/groups.js';
 import { partitionEndsOf } from '../kafka/listOffsets.js';
 import { tpKey } from '../kafka/metadata.js';
 import { stepParams } from '../runbook/steps.js';
@@ -75,8 +75,11 @@ export const translateOffsets: StepModule<'translate-offsets', TranslatePlan, Tr
     const problems: string[] = [];
     for (const g of facts.groups) {
       if (g.error) problems.push(`group ${g.group}: cannot read its commits on ${source}: ${g.error}`);
+      const state = groupStateText({ state: g.targetState, ...(g.targetGroupType ? { groupType: g.targetGroupType } : {}) });
       if (ACTIVE.test(g.targetState) || g.targetMembers > 0) {
-        problems.push(`group ${g.group} has ${g.targetMembers} active member(s) on ${target} (${g.targetState}); stop its consumers there first`);
+        problems.push(`group ${g.group} has ${g.targetMembers} active member(s) on ${target} (${state})${g.targetMember ? `, e.g. ${g.targetMember}` : ''}; stop its consumers there first`);
+      } else if (!membershipKnown({ ...(g.targetGroupType ? { groupType: g.targetGroupType } : {}) })) {
+        problems.push(`group ${g.group} is a ${g.targetGroupType} group on ${target}: failover cannot see its members, and commits only into consumer groups`);
       }
       for (const p of g.partitions) {
         if (p.status !== 'translated') problems.push(`group ${g.group} ${p.sourceTopic}-${p.partition}@${p.committed ?? '?'}: no translation (${p.note ?? p.reason ?? 'unknown'})`);
@@ -117,20 +120,35 @@ export const translateOffsets: StepModule<'translate-offsets', TranslatePlan, Tr
   async apply(ctx, plan) {
     const conn = ctx.connection(plan.target);
     const committed: TranslateOutcome['committed'] = [];
-    // Every group is checked before any is written (the broker checks again at the commit).
-    const states = await describeGroups(conn, plan.groups.map((g) => g.group));
-    const busy = plan.groups.filter((g) => (states.get(g.group)?.members.length ?? 0) > 0);
-    if (busy.length > 0) {
-      throw new Error(`group(s) ${busy.map((g) => g.group).join(', ')} have active members on ${plan.target}; nothing was committed`);
-    }
+    // Every group is checked before any is written, and each again right before its commit: failover does not rely on
+    // the broker to refuse a commit into a group in use (Kafka 4.3 does, with UNKNOWN_MEMBER_ID, for either protocol).
+    const names = plan.groups.map((g) => g.group);
+    const states = await describeGroups(conn, names);
+    const busy = refusals(states, names, plan.target);
+    if (busy.length > 0) throw new Error(`${busy.join('; ')}; nothing was committed`);
+    const types = new Map(names.map((g) => [g, states.get(g)?.groupType]));
+    const refused: string[] = [];
     // One request per group, a few at a time; a failure leaves the plan to be applied again on resume (a commit is idempotent).
     // What was committed is recorded, so that the way back can tell whether a group moved on since.
     await mapConcurrent(plan.groups, 8, async (g) => {
+      if (g.commits.length === 0) {
+        committed.push({ group: g.group, offsets: 0 });
+        return;
+      }
+      const now = refusals(await describeGroups(conn, [g.group], { types }), [g.group], plan.target);
+      if (now.length > 0) {
+        refused.push(...now);
+        return;
+      }
       await commitOffsetsToEmptyGroup(conn, g.group, g.commits);
       committed.push({ group: g.group, offsets: g.commits.length });
       crashPoint('translate-offsets:between-groups', ctx.env);
     });
-    for (const g of plan.groups) if (g.commits.length) await ctx.records.recordTranslated(plan.target, g.group, g.commits);
+    const done = new Set(committed.map((c) => c.group));
+    for (const g of plan.groups) if (g.commits.length && done.has(g.group)) await ctx.records.recordTranslated(plan.target, g.group, g.commits);
+    if (refused.length > 0) {
+      throw new Error(`${refused.join('; ')}; nothing was committed into ${refused.length === 1 ? 'that group' : 'those groups'}${committed.some((c) => c.offsets > 0) ? `; ${committed.filter((c) => c.offsets > 0).length} other group(s) committed` : ''}`);
+    }
     const n = committed.reduce((s, c) => s + c.offsets, 0);
     return { committed, summary: `committed ${n} offset(s) of ${committed.length} group(s) on ${plan.target}` };
   },
@@ -212,9 +230,9 @@ export const translateOffsets: StepModule<'translate-offsets', TranslatePlan, Tr
     async apply(ctx, plan) {
       const p = plan as UndoTranslatePlan;
       const conn = ctx.connection(p.target);
-      const states = await describeGroups(conn, p.groups.map((g) => g.group));
-      const busy = p.groups.filter((g) => (states.get(g.group)?.members.length ?? 0) > 0);
-      if (busy.length > 0) throw new Error(`group(s) ${busy.map((g) => g.group).join(', ')} have active members on ${p.target}; nothing was restored`);
+      const names = p.groups.map((g) => g.group);
+      const busy = refusals(await describeGroups(conn, names), names, p.target);
+      if (busy.length > 0) throw new Error(`${busy.join('; ')}; nothing was restored`);
       for (const g of p.groups) {
         await commitOffsetsToEmptyGroup(conn, g.group, g.commit);
         await deleteCommittedOffsets(conn, g.group, g.remove);
@@ -237,6 +255,24 @@ export const translateOffsets: StepModule<'translate-offsets', TranslatePlan, Tr
     },
   },
 };
+
+/**
+ * Why a commit into each of `groups` on `target` is refused, by the
+ * groups' descriptions: members of either protocol (named), or a kind of
+ * group whose members failover cannot see. Empty when every group may be
+ * written.
+ */
+function refusals(states: ReadonlyMap<string, GroupDescription>, groups: readonly string[], target: string): string[] {
+  return groups.flatMap((group) => {
+    const d = states.get(group);
+    if (!d) return [];
+    if (d.members.length > 0) {
+      const more = d.members.length > 1 ? ` and ${d.members.length - 1} more` : '';
+      return [`group ${group} has ${d.members.length} active member(s) on ${target} (${groupStateText(d)}): ${memberText(d.members[0]!)}${more}; stop its consumers there first`];
+    }
+    return membershipKnown(d) ? [] : [`group ${group} is a ${d.groupType} group on ${target}: failover cannot see its members, and commits only into consumer groups`];
+  });
+}
 
 interface UndoGroup {
   group: string;

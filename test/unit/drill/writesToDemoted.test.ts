@@ -248,7 +248,7 @@ describe('the stale client\'s settings', () => {
     link: { kind: 'mirrormaker2', aliases: { east: 'east', west: 'west' }, separator: '.', reverse: true, offsetSyncsLocation: 'source' },
     routing: { alias: 'orders:9092', switch: { file: { path: '/tmp/route', key: 'bootstrap.servers' } } },
   } as unknown as ProbeRunbook;
-  const spec: ProbeSpec = { topic: 'failover.probe', group: 'g', keys: 8, ratePerSecond: 100, staleRatePerSecond: 20 };
+  const spec: ProbeSpec = { topic: 'failover.probe', group: 'g', groupProtocol: 'classic', keys: 8, ratePerSecond: 100, staleRatePerSecond: 20 };
 
   it('the home primary\'s address and auth, the probe topic, unless the runbook says otherwise', () => {
     expect(staleClientFor(rb, spec)).toEqual({

@@ -56,6 +56,33 @@ describe('offsets gate over in-memory snapshots', () => {
     expect(ev['offsets.active-members']!.finding).toMatch(/billing \(Stable\) has 1 member on west: billing-1-abc \(client billing-1 from \/10\.1\.2\.3\)/);
   });
 
+  it('names the protocol of an active group, and keeps it in the evidence data', async () => {
+    const { primary, secondary } = healthy();
+    const member = { memberId: 'Xq9-consumer', clientId: 'billing-2', clientHost: '/10.1.2.4' };
+    secondary.groups = { ok: true, value: new Map([['billing', { group: 'billing', state: 'Reconciling', protocolType: 'consumer', groupType: 'consumer', members: [member] }]]) };
+    const ev = byCheck(await offsetsGate(contextOf({ primary, secondary })));
+    expect(ev['offsets.active-members']).toMatchObject({ status: 'fail' });
+    expect(ev['offsets.active-members']!.finding).toMatch(/billing \(Reconciling, consumer protocol\) has 1 member on west: Xq9-consumer \(client billing-2 from \/10\.1\.2\.4\)/);
+    expect(ev['offsets.active-members']!.data).toEqual([{ group: 'billing', state: 'Reconciling', groupType: 'consumer', members: [member] }]);
+  });
+
+  it('fails a workload group of a kind whose members failover cannot see (a streams group)', async () => {
+    const { primary, secondary } = healthy();
+    secondary.groups = { ok: true, value: new Map([['billing', { group: 'billing', state: 'Dead', protocolType: '', groupType: 'streams', members: [] }]]) };
+    const ev = byCheck(await offsetsGate(contextOf({ primary, secondary })));
+    expect(ev['offsets.active-members']).toMatchObject({ status: 'fail' });
+    expect(ev['offsets.active-members']!.finding).toBe('billing is a streams group on west: failover cannot see its members');
+  });
+
+  it('passes an empty group of either protocol', async () => {
+    for (const groupType of ['classic', 'consumer']) {
+      const { primary, secondary } = healthy();
+      secondary.groups = { ok: true, value: new Map([['billing', { group: 'billing', state: 'Empty', protocolType: 'consumer', groupType, members: [] }]]) };
+      const ev = byCheck(await offsetsGate(contextOf({ primary, secondary })));
+      expect(ev['offsets.active-members']).toMatchObject({ status: 'pass' });
+    }
+  });
+
   it('fails a translation beyond the replicated data', async () => {
     const { primary, secondary } = healthy();
     secondary.ends = { ok: true, value: new Map([['east.orders', [{ partition: 0, earliest: 0, latest: 80 }, { partition: 1, earliest: 0, latest: 50 }]]]) };
