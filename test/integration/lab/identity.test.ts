@@ -179,8 +179,11 @@ describe('lab --replication-policy identity: same names, east->west only', () =>
     const d = await cli(['drill', paths.runbook, '--scenario', 'planned', '--yes', '--json', '--transcripts', transcripts], { timeoutMs: 900_000 });
     const took = (Date.now() - t0) / 1000;
     expect(d.exitCode, d.all).toBe(0);
-    const r = JSON.parse(d.stdout) as { measures?: { lost?: unknown; duplicates?: unknown }; [k: string]: unknown };
-    process.stderr.write(`[identity] planned drill in ${took.toFixed(1)} s: ${JSON.stringify(r.measures ?? {}).slice(0, 400)}\n`);
+    const r = JSON.parse(d.stdout) as { ok: boolean; measurement: { lost: number; writeDowntimeMs: number; duplicates: number; predictedReplay?: number } };
+    const m = r.measurement;
+    process.stderr.write(`[identity] planned drill in ${took.toFixed(1)} s: lost ${m.lost}, write downtime ${(m.writeDowntimeMs / 1000).toFixed(2)} s, duplicates ${m.duplicates} (predicted replay ${m.predictedReplay})\n`);
+    expect(r.ok).toBe(true);
+    expect(m.lost).toBe(0);
     expect(readFileSync(route, 'utf8')).toContain(`127.0.0.1:${LAB.westPort}`);
     await resetPairState(LAB);
     routeHome();
