@@ -1,6 +1,6 @@
 import type { ProbeClientOptions } from '../kafka/probeClients.js';
 import type { ProbeSpec, Runbook } from '../runbook/schema.js';
-import { isWorkloadTopic } from '../steps/workload.js';
+import { flowNaming, isWorkloadTopic, targetTopicName } from '../steps/workload.js';
 import type { ProbeOptions } from './probe.js';
 import type { RouteTarget } from './route.js';
 
@@ -20,13 +20,14 @@ export function clientOptionsFor(rb: ProbeRunbook, target: RouteTarget): ProbeCl
   };
 }
 
-/** The probe topic on a cluster, and its remote copies from the other clusters under a MirrorMaker 2 link's naming. */
+/**
+ * The probe topic on a cluster, and its remote copies from the other clusters under a MirrorMaker 2 link's naming
+ * (under identity naming the copies are the topic itself).
+ */
 export function probeTopicsOn(rb: ProbeRunbook, topic: string, cluster: string | undefined): string[] {
-  const link = rb.link;
-  if (link.kind !== 'mirrormaker2') return [topic];
+  if (rb.link.kind !== 'mirrormaker2') return [topic];
   const others = Object.keys(rb.clusters).filter((c) => c !== cluster);
-  const aliases = link.aliases as Record<string, string>;
-  return [topic, ...others.map((c) => `${aliases[c] ?? c}${link.separator}${topic}`)];
+  return [...new Set([topic, ...others.map((c) => targetTopicName(flowNaming(rb, c, cluster ?? c), topic))])];
 }
 
 /**

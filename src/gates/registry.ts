@@ -29,7 +29,7 @@ export const GATES: Readonly<Record<GateName, GateDefinition>> = {
   },
   routing: { name: 'routing', question: 'can clients be moved, and will they follow?', needs: [], run: routingGate },
   governance: { name: 'governance', question: 'does the secondary enforce the same access rules and policy?', needs: ['acls', 'brokerConfigs'], run: governanceGate },
-  rollback: { name: 'rollback', question: 'can the switch be undone, and has it been?', needs: ['reverseHeartbeats'], run: rollbackGate },
+  rollback: { name: 'rollback', question: 'can the switch be undone, and has it been?', needs: ['reverseHeartbeats', 'heartbeats'], run: rollbackGate },
   observability: { name: 'observability', question: 'can the switch be watched?', needs: ['heartbeats', 'ends', 'groups', 'checkpoints', 'offsetSyncs'], run: observabilityGate },
   cost: { name: 'cost', question: 'what do replication and a failback cost? (reported, never blocking)', needs: ['ends', 'newestPrimary', 'groups', 'checkpoints', 'offsetSyncs'], run: costGate },
 };

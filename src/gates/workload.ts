@@ -25,7 +25,7 @@ export interface Flow {
 export function flowNaming(runbook: Pick<Runbook, 'link'>, source: string, target: string): FlowNaming {
   const link = runbook.link;
   if (link.kind === 'mirrormaker2') {
-    return { kind: 'mirrormaker2', sourceAlias: link.aliases[source] ?? source, targetAlias: link.aliases[target] ?? target, separator: link.separator };
+    return { kind: 'mirrormaker2', sourceAlias: link.aliases[source] ?? source, targetAlias: link.aliases[target] ?? target, separator: link.separator, ...(link.replicationPolicy === 'identity' ? { identity: true } : {}) };
   }
   // An offset-preserving link names the destination with the prefix one way; back, it strips it.
   const prefix = link.naming === 'identical' ? '' : link.naming.prefix;

@@ -435,8 +435,7 @@ export async function labUp(req: LabUpRequest, progress: Progress = () => {}): P
  * may have switched one, and that is the lab's state now), the users'
  * passwords as files for `${file:...}`, and a runbook for this lab's shape
  * (its own ports, mechanism and CA), which `failover check` can run as it
- * is. Identity naming gets no runbook: the link language has no identity
- * MirrorMaker 2 yet, and a runbook that names east.orders would be wrong.
+ * is (identity naming included: `replicationPolicy: identity`).
  */
 function writeUserFiles(s: LabSettings): string[] {
   const paths = labPaths(s.dir);
@@ -456,12 +455,10 @@ function writeUserFiles(s: LabSettings): string[] {
       chmodSync(f, 0o600);
     }
   }
-  if (shapeOf(s).replicationPolicy === 'default') {
-    const text = labRunbook(s);
-    if (!existsSync(paths.runbook) || readFileSync(paths.runbook, 'utf8') !== text) {
-      writeFileSync(paths.runbook, text);
-      wrote.push(paths.runbook);
-    }
+  const text = labRunbook(s);
+  if (!existsSync(paths.runbook) || readFileSync(paths.runbook, 'utf8') !== text) {
+    writeFileSync(paths.runbook, text);
+    wrote.push(paths.runbook);
   }
   return wrote;
 }

@@ -13,10 +13,12 @@ export function labRunbook(s: LabSettings): string {
   const q = (v: string) => JSON.stringify(v);
   const clusters = BROKERS.map((b) => clusterBlock(s, b)).join('');
   const secure = s.secure;
+  const identity = shape.replicationPolicy === 'identity';
   const profile = [
     `${shape.brokers} broker${shape.brokers > 1 ? 's' : ''} per cluster`,
     shape.tls ? 'TLS' : 'plaintext',
     shape.sasl ? `SASL ${shape.sasl.toUpperCase()} and ACLs` : 'no authentication',
+    ...(identity ? ['MirrorMaker 2 with identity naming, east->west only'] : []),
   ].join(', ');
   const fence = secure ? ['      - fence-writes: { cluster: primary }'] : [];
   const lines = [
@@ -24,13 +26,21 @@ export function labRunbook(s: LabSettings): string {
     `# Profile: ${profile}.`,
     ...(shape.sasl === 'oauthbearer' ? ['# OAUTHBEARER here uses unsecured JWS tokens (alg none): anyone can write one. For labs only.'] : []),
     'version: 1',
-    `name: ${q(`lab-${shape.brokers}b${shape.tls ? '-tls' : ''}${shape.sasl ? `-${shape.sasl}` : ''}`)}`,
+    ...(identity
+      ? [
+          '# Identity naming: orders on east is orders on west. The west->east flow a revert needs cannot run beside',
+          '# east->west (the same names both ways would loop), and the lab does not start it: check\'s rollback gate',
+          '# says so, and a revert after a promote finds west\'s writes on east only once west->east runs.',
+        ]
+      : []),
+    `name: ${q(`lab-${shape.brokers}b${shape.tls ? '-tls' : ''}${shape.sasl ? `-${shape.sasl}` : ''}${identity ? '-identity' : ''}`)}`,
     'owner: failover-lab',
     'clusters:',
     clusters.trimEnd(),
     'roles: { primary: east, secondary: west }',
     'link:',
     '  kind: mirrormaker2',
+    ...(identity ? ['  replicationPolicy: identity'] : []),
     '  aliases: { east: east, west: west }',
     '  separator: "."',
     '  reverse: true',

@@ -7,6 +7,9 @@ import { argv, clusterName, httpUrl, text } from './fields.js';
  * MirrorMaker 2 renames topics and translates offsets through checkpoints;
  * an offset-preserving link (Cluster Linking, MSK Replicator with identical
  * names, Redpanda shadowing, AutoMQ Kafka Linking) keeps names and offsets.
+ * MirrorMaker 2 with IdentityReplicationPolicy keeps names but not offsets:
+ * it is a mirrormaker2 link with `replicationPolicy: identity`, translated
+ * through its checkpoints and offset syncs like any MM2 link.
  */
 
 const controlCommands = z
@@ -29,18 +32,31 @@ const connectControl = z
   })
   .meta({ description: 'the Kafka Connect REST API that runs the MirrorMaker 2 connectors, for pause-link/resume-link' });
 
+/** MirrorMaker 2's naming: DefaultReplicationPolicy or IdentityReplicationPolicy. */
+export const REPLICATION_POLICIES = ['default', 'identity'] as const;
+
 const mirrormaker2 = z
   .strictObject({
     kind: z.literal('mirrormaker2'),
     aliases: z
       .record(clusterName(), z.string().regex(/^[A-Za-z0-9._-]+$/, { error: expecting('not a usable alias', 'letters, digits, ".", "_" or "-"') }))
       .meta({ description: 'cluster name -> the MirrorMaker 2 alias of that cluster (remote topics are named <alias><separator><topic>)' }),
+    replicationPolicy: z
+      .enum(REPLICATION_POLICIES, { error: expecting('not a MirrorMaker 2 replication policy', REPLICATION_POLICIES.join(' or ')) })
+      .default('default')
+      .meta({
+        description:
+          "MirrorMaker 2's replication.policy.class: default (DefaultReplicationPolicy, remote topics named <alias><separator><topic>) or identity (IdentityReplicationPolicy, remote topics keep their names; one direction runs at a time)",
+      }),
     separator: z
       .string()
       .min(1)
       .default('.')
       .meta({ description: 'replication.policy.separator (default ".")' }),
-    reverse: z.boolean().default(false).meta({ description: 'a secondary-to-primary flow also runs (needed to fail back)' }),
+    reverse: z
+      .boolean()
+      .default(false)
+      .meta({ description: 'a secondary-to-primary flow also runs (needed to fail back); with replicationPolicy identity, one is set up and started once the forward flow stops' }),
     // Checkpoints always live on the target cluster (<source-alias>.checkpoints.internal);
     // only the offset-syncs topic moves, with MM2's offset-syncs.topic.location.
     offsetSyncsLocation: z

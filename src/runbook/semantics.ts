@@ -89,6 +89,17 @@ function checkLink(rb: Runbook, out: Finding[]): void {
       out.push(warning(['link', 'aliases', name], `alias "${alias}" contains the separator "${link.separator}"; remote topic names become ambiguous`, 'an alias without the separator'));
     }
   }
+  if (link.replicationPolicy === 'identity') {
+    rb.workload.topics.forEach((t, i) => {
+      // IdentityReplicationPolicy hands heartbeat-like names to the default rule (ReplicationPolicy.looksLikeHeartbeat).
+      if (!t.startsWith('/') && t.endsWith('heartbeats')) {
+        const alias = link.aliases[rb.roles.primary] ?? rb.roles.primary;
+        out.push(
+          warning(['workload', 'topics', i], `"${t}" ends in "heartbeats": IdentityReplicationPolicy names its copy ${alias}${link.separator}${t}, not ${t}`, 'a workload topic whose name does not end in "heartbeats"'),
+        );
+      }
+    });
+  }
   for (const role of ['primary', 'secondary'] as const) {
     const name = rb.roles[role];
     if (Object.hasOwn(rb.clusters, name) && !Object.hasOwn(link.aliases, name)) {
@@ -139,6 +150,16 @@ function checkAction(rb: Runbook, name: ActionName, out: Finding[]): void {
           out.push(error(stepPath(name, i, s), `${s.type} has no way to reach the link`, link.kind === 'mirrormaker2' ? 'link.connect (Connect REST) or link.commands' : 'link.commands { pause, resume }', 'key'));
         }
         if (s.params.direction === 'reverse' && !link.reverse) out.push(error(stepPath(name, i, s, 'direction'), 'the link has no reverse flow', 'link.reverse: true'));
+        if (s.type === 'resume-link' && s.params.direction === undefined && link.kind === 'mirrormaker2' && link.replicationPolicy === 'identity' && link.reverse) {
+          out.push(
+            error(
+              stepPath(name, i, s),
+              'resume-link without a direction resumes both flows; under identity naming each would copy the other\'s copies back',
+              'direction: forward or direction: reverse (and pause-link of the other direction before it)',
+              'key',
+            ),
+          );
+        }
         break;
       case 'wait-replication':
       case 'translate-offsets':

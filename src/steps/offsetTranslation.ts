@@ -12,7 +12,7 @@ import {
   type Sync,
   type SyncIndex,
 } from '../kafka/mm2Translation.js';
-import { checkpointsTopic, offsetSyncsTopic, type FlowNaming } from '../kafka/naming.js';
+import { checkpointsTopic, offsetSyncsTopic, sourceTopicName, type FlowNaming } from '../kafka/naming.js';
 import { clusterMetadata, leaderIndex, tpKey, type LeaderIndex } from '../kafka/metadata.js';
 import { readTopic, type PartitionEnds, type RawRecord } from '../kafka/readTopic.js';
 import { recordsAt } from '../kafka/recordsAt.js';
@@ -213,11 +213,13 @@ export async function translateGroups(input: Input): Promise<TranslationFacts> {
   return { groups: out, sourceReachable: src !== undefined, ...(sourceError === undefined ? {} : { sourceError }) };
 }
 
-/** For a target topic of this flow, the source topic it copies; undefined when it is an original going home. */
+/**
+ * For a target topic of this flow, the source topic it copies; undefined when it is an original going home.
+ * Under identity naming every topic is a copy under its own name: nothing goes home by name.
+ */
 function backTopic(naming: FlowNaming, targetTopic: string): string | undefined {
   if (naming.kind !== 'mirrormaker2') return targetTopic;
-  const remote = `${naming.sourceAlias}${naming.separator}`;
-  return targetTopic.startsWith(remote) ? targetTopic.slice(remote.length) : undefined;
+  return sourceTopicName(naming, targetTopic);
 }
 
 function bySyncs(

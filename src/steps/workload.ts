@@ -13,7 +13,7 @@ import type { Runbook } from '../runbook/schema.js';
 export function flowNaming(runbook: Pick<Runbook, 'link'>, source: string, target: string): FlowNaming {
   const link = runbook.link;
   if (link.kind === 'mirrormaker2') {
-    return { kind: 'mirrormaker2', sourceAlias: link.aliases[source] ?? source, targetAlias: link.aliases[target] ?? target, separator: link.separator };
+    return { kind: 'mirrormaker2', sourceAlias: link.aliases[source] ?? source, targetAlias: link.aliases[target] ?? target, separator: link.separator, ...(link.replicationPolicy === 'identity' ? { identity: true } : {}) };
   }
   return { kind: 'offset-preserving', prefix: link.naming === 'identical' ? '' : link.naming.prefix };
 }

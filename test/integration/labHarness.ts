@@ -92,6 +92,18 @@ export const OAUTH_LAB: TestLab = {
   profile: ['--sasl', 'oauthbearer'],
 };
 
+/**
+ * MirrorMaker 2 with IdentityReplicationPolicy (`lab up --replication-policy identity`): orders on east is
+ * orders on west, east->west only. Started by the file that needs it, with the it-* patterns mirrored.
+ */
+export const IDENTITY_LAB: TestLab = {
+  ...TEST_LAB,
+  dir: process.env.FAILOVER_TEST_IDENTITY_LAB_DIR ?? join(repoRoot, '.lab-test-identity'),
+  eastPort: Number(process.env.FAILOVER_TEST_IDENTITY_EAST_PORT ?? 19992),
+  westPort: Number(process.env.FAILOVER_TEST_IDENTITY_WEST_PORT ?? 29992),
+  profile: ['--replication-policy', 'identity'],
+};
+
 export interface TestLab {
   dir: string;
   eastPort: number;

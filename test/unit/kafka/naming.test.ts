@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkpointsTopic, offsetSyncsTopic, replicatedHeartbeatsTopic, sourceTopicName, targetTopicName } from '../../../src/kafka/naming.js';
+import { checkpointsTopic, looksLikeHeartbeat, offsetSyncsTopic, replicatedHeartbeatsTopic, sourceTopicName, targetTopicName } from '../../../src/kafka/naming.js';
 
 const eastToWest = { kind: 'mirrormaker2' as const, sourceAlias: 'east', targetAlias: 'west', separator: '.' };
 
@@ -14,6 +14,25 @@ describe('topic naming across a flow', () => {
   it('a bare alias prefix is a topic name of its own, not a remote topic with an empty name', () => {
     expect(targetTopicName(eastToWest, 'west.')).toBe('east.west.');
     expect(sourceTopicName(eastToWest, 'east.')).toBeUndefined();
+  });
+
+  // Checked on a lab (lab up --replication-policy identity): it-verify on east is it-verify on west,
+  // it-verify-heartbeats is east.it-verify-heartbeats, and checkpoints name the group's topic it-verify.
+  it('MM2 identity naming keeps the name, except for heartbeat-like topics, which get the default prefix and are never renamed back', () => {
+    const identity = { ...eastToWest, identity: true };
+    expect(targetTopicName(identity, 'orders')).toBe('orders');
+    expect(targetTopicName(identity, 'west.orders')).toBe('west.orders');
+    expect(sourceTopicName(identity, 'orders')).toBe('orders');
+    expect(sourceTopicName(identity, 'east.orders')).toBe('east.orders');
+    expect(targetTopicName(identity, 'heartbeats')).toBe('east.heartbeats');
+    expect(targetTopicName(identity, 'it-verify-heartbeats')).toBe('east.it-verify-heartbeats');
+    expect(targetTopicName(identity, 'west.heartbeats')).toBe('east.west.heartbeats');
+    expect(sourceTopicName(identity, 'east.it-verify-heartbeats')).toBe('it-verify-heartbeats');
+    expect(sourceTopicName(identity, 'heartbeats')).toBeUndefined();
+    expect(targetTopicName({ ...eastToWest, identity: false }, 'orders')).toBe('east.orders');
+    expect(looksLikeHeartbeat('heartbeats')).toBe(true);
+    expect(looksLikeHeartbeat('x-heartbeats')).toBe(true);
+    expect(looksLikeHeartbeat('heartbeats-x')).toBe(false);
   });
 
   it('offset-preserving links keep the name or add a prefix', () => {

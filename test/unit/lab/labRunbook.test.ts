@@ -58,6 +58,21 @@ describe('the runbook a lab writes for its shape', () => {
     expect(r.runbook!.clusters.east!.auth).toBeUndefined();
     expect(r.runbook!.actions.promote!.steps.map((x) => x.type)).not.toContain('fence-writes');
   });
+
+  it('--replication-policy identity: a MirrorMaker 2 link with identity naming, so workload topics keep their names on west', async () => {
+    const s = lab('identity', { replicationPolicy: 'identity' });
+    const file = labPaths(s.dir).runbook;
+    writeFileSync(file, labRunbook(s));
+    const r = await loadRunbook(file, { env: {} });
+    expect(r.problems.map((p) => p.severity)).toEqual(['warning']);
+    const link = r.runbook!.link;
+    expect(link.kind === 'mirrormaker2' && link.replicationPolicy).toBe('identity');
+    expect(r.runbook!.name).toBe('lab-1b-identity');
+    // The default lab's runbook stays the default policy.
+    writeFileSync(file, labRunbook(lab('default-policy', {})));
+    const d = await loadRunbook(file, { env: {} });
+    expect(d.runbook!.link.kind === 'mirrormaker2' && d.runbook!.link.replicationPolicy).toBe('default');
+  });
 });
 
 describe('a lab keeps the shape it was made with', () => {

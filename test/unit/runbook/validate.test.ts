@@ -33,6 +33,27 @@ describe('validate (in process)', () => {
     expect(io.stdout()).toContain('test/fixtures/runbook/invalid/19-bad-duration.yaml: invalid; 1 error\n');
   });
 
+  it('takes MirrorMaker 2 identity naming, and names a wrong policy and a two-way resume-link at file:line:col', async () => {
+    const ok = variant(['  kind: mirrormaker2\n', '  kind: mirrormaker2\n  replicationPolicy: identity\n']);
+    let io = capture();
+    expect(await validate({ runbooks: [ok], json: false, strict: true, cwd: ROOT, env: {} })).toBe(0);
+    vi.restoreAllMocks();
+    const typo = variant(['  kind: mirrormaker2\n', '  kind: mirrormaker2\n  replicationPolicy: identiy\n']);
+    io = capture();
+    expect(await validate({ runbooks: [typo], json: false, strict: false, cwd: ROOT, env: {} })).toBe(2);
+    expect(io.stdout()).toContain('runbook.yaml:13:22: link.replicationPolicy: not a MirrorMaker 2 replication policy (expected default or identity)\n');
+    vi.restoreAllMocks();
+    const both = variant(['  kind: mirrormaker2\n', '  kind: mirrormaker2\n  replicationPolicy: identity\n  commands: { pause: [./p.sh], resume: [./r.sh] }\n'], ['      - translate-offsets: { direction: reverse }', '      - resume-link: {}\n      - translate-offsets: { direction: reverse }']);
+    io = capture();
+    expect(await validate({ runbooks: [both], json: false, strict: false, cwd: ROOT, env: {} })).toBe(2);
+    expect(io.stdout()).toMatch(/runbook\.yaml:\d+:\d+: actions\.revert\.steps\[2\]\.resume-link: resume-link without a direction resumes both flows; under identity naming each would copy the other's copies back/);
+    vi.restoreAllMocks();
+    const beats = variant(['  kind: mirrormaker2\n', '  kind: mirrormaker2\n  replicationPolicy: identity\n'], ['  topics: [orders]', '  topics: [orders, app-heartbeats]']);
+    io = capture();
+    expect(await validate({ runbooks: [beats], json: false, strict: false, cwd: ROOT, env: {} })).toBe(0);
+    expect(io.stdout()).toMatch(/runbook\.yaml:\d+:\d+: warning: workload\.topics\[1\]: "app-heartbeats" ends in "heartbeats": IdentityReplicationPolicy names its copy east\.app-heartbeats, not app-heartbeats/);
+  });
+
   it('warns about an unset variable, and fails on it under --strict', async () => {
     const path = join(FIXTURES, 'invalid/26-missing-env-variable.yaml');
     capture();
