@@ -227,7 +227,7 @@ describe('partial failures on the production-shaped lab (3 brokers, TLS, SCRAM-S
       expect(readFileSync(route, 'utf8')).toBe(routeBefore);
       expect(await westOffsets(west)).toBe(offsetsBefore);
       // east is fenced, as the promote left it.
-      expect(await fenceAcls(east)).toEqual(['DENY User:orders-svc WRITE Topic:orders from *', 'DENY User:orders-svc WRITE Topic:payments from *']);
+      expect(await fenceAcls(east)).toEqual(['DENY User:orders-svc Write Topic:orders from *', 'DENY User:orders-svc Write Topic:payments from *']);
       expect((await phaseOf(rb)).phase).toBe('promoting');
 
       const ab = await cli(['abort', rb, '--yes', '--transcripts', tx], { timeoutMs: 300_000 });
