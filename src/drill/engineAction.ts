@@ -46,6 +46,7 @@ export function engineActionRunner(opts: EngineActionOptions): ActionRunner {
       },
       {
         confirm: async () => ({ yes: true, via: 'flag' }),
+        ...(context.beforeApply ? { beforeApply: context.beforeApply } : {}),
         onEvent: (e) => {
           if (e.type !== 'step') return;
           const failed = e.evidence?.status === 'fail';

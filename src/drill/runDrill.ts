@@ -68,7 +68,13 @@ export interface ActionRunOutcome {
 export type ActionRunner = (
   action: string,
   onStep: (e: ActionStepEvent) => void,
-  context?: { declaredDown?: { cluster: string; reason: string; ifSilent?: boolean }[]; knownIds?: Record<string, string>; waitMs?: number },
+  context?: {
+    declaredDown?: { cluster: string; reason: string; ifSilent?: boolean }[];
+    knownIds?: Record<string, string>;
+    waitMs?: number;
+    /** awaited after each step is planned, before it applies: where a `fault.during` is injected */
+    beforeApply?: (step: { index: number; type: string }) => Promise<void>;
+  },
 ) => Promise<ActionRunOutcome>;
 
 export interface DrillOptions {
@@ -102,7 +108,7 @@ export function scenarioOf(rb: Runbook, name: string): ScenarioSpec | undefined 
   const s = rb.drill?.scenarios[name];
   if (s) return s;
   // The well-known planned scenario needs no entry: no fault, promote.
-  if (name === 'planned') return { kind: 'planned', action: 'promote', dwell: 0 };
+  if (name === 'planned') return { kind: 'planned', action: 'promote', outcome: 'ok', dwell: 0 };
   return undefined;
 }
 
@@ -255,7 +261,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
   };
 
   const knownIds = Object.fromEntries(Object.entries(clusterIds).map(([id, name]) => [name, id]));
-  const runAction = async (action: string, faulted = false, waitMs?: number): Promise<DrillActionRun> => {
+  const runAction = async (action: string, faulted = false, waitMs?: number, beforeApply?: (step: { index: number; type: string }) => Promise<void>): Promise<DrillActionRun> => {
     const p = phase(action);
     writer.append({ type: 'note', text: `${action} starts through the engine`, data: { action } });
     const run: DrillActionRun = { action, outcome: 'failed', exitCode: 1, summary: '', at: p.at, ms: 0, steps: [] };
@@ -278,7 +284,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
           if (e.status !== 'planned') log.mark('step', `${action} ${e.index + 1}. ${e.step} ${e.status}`, undefined, at);
           progress(`  ${action} ${e.index + 1}. ${e.step}: ${e.status}${e.summary ? ` (${e.summary})` : ''}`);
         },
-        { declaredDown, knownIds, ...(waitMs === undefined ? {} : { waitMs }) },
+        { declaredDown, knownIds, ...(waitMs === undefined ? {} : { waitMs }), ...(beforeApply ? { beforeApply } : {}) },
       );
       Object.assign(run, { outcome: r.outcome, exitCode: r.exitCode, summary: r.summary, ...(r.transcript ? { transcript: r.transcript } : {}) });
       if (r.noop) {
@@ -366,27 +372,50 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
     await pause(opts.warmupMs ?? 3000);
     end(warm, true);
 
-    if (scenario.fault) {
-      const p = phase('fault', `${scenario.kind} on ${primary}`);
+    const inject = async (where: string) => {
+      const p = phase('fault', `${scenario.kind} on ${primary}${where}`);
       faultActive = true;
-      const r = await runCommand('inject', scenario.fault.inject, opts.faultTimeoutMs ?? 60_000);
+      const r = await runCommand('inject', scenario.fault!.inject, opts.faultTimeoutMs ?? 60_000);
       end(p, r.ok, r.ok ? undefined : r.output);
       if (!r.ok) throw new Error(`the fault command failed (${r.timedOut ? 'timed out' : `exit ${r.exitCode}`}): ${r.argv.join(' ')}\n${r.output}`);
-    }
-    if (scenario.dwell > 0) {
-      const p = phase('dwell', `${scenario.dwell} ms`);
+      if (scenario.dwell > 0) {
+        const d = phase('dwell', `${scenario.dwell} ms`);
+        await pause(scenario.dwell);
+        end(d, true);
+      }
+    };
+    const during = scenario.fault?.during;
+    if (scenario.fault && !during) await inject('');
+    else if (!scenario.fault && scenario.dwell > 0) {
+      const d = phase('dwell', `${scenario.dwell} ms`);
       await pause(scenario.dwell);
-      end(p, true);
+      end(d, true);
     }
 
-    const act = await runAction(scenario.action, Boolean(scenario.fault));
-    if (act.outcome !== 'ok') throw new Error(`${scenario.action} did not succeed (${act.outcome}): ${act.summary}`);
-    // The switch's loss: the secondary as it stands, before any repair of the primary.
-    await pause(1000);
-    await survivor('switch', secondary);
-    await writeProbeRecords();
+    // A fault `during` a step lands inside the action: once that step is planned, before it applies.
+    const beforeApply = during
+      ? async (step: { type: string }) => {
+          if (step.type !== during || faultActive) return;
+          await inject(`, as ${scenario.action} reaches ${during}`);
+        }
+      : undefined;
+    const act = await runAction(scenario.action, Boolean(scenario.fault) && !during, undefined, beforeApply);
+    if (during && !faultActive) throw new Error(`${scenario.action} never reached ${during}: the fault was not injected (${act.outcome}: ${act.summary})`);
+    if (scenario.outcome === 'stopped') {
+      // The action must stop on its criteria with nothing switched, and abort must take the pair back.
+      if (act.outcome !== 'stopped') throw new Error(`${scenario.action} was expected to stop on a stop criterion (exit 3), and it ended ${act.outcome} (exit ${act.exitCode}): ${act.summary}`);
+      const ab = await runAction('abort');
+      if (ab.outcome !== 'ok') throw new Error(`abort after the stopped ${scenario.action} did not succeed (${ab.outcome}): ${ab.summary}`);
+      if (opts.revert) writer.append({ type: 'note', text: `no revert: the ${scenario.action} stopped and was aborted, so nothing was switched` });
+    } else {
+      if (act.outcome !== 'ok') throw new Error(`${scenario.action} did not succeed (${act.outcome}): ${act.summary}`);
+      // The switch's loss: the secondary as it stands, before any repair of the primary.
+      await pause(1000);
+      await survivor('switch', secondary);
+      await writeProbeRecords();
+    }
 
-    if (opts.revert) {
+    if (opts.revert && scenario.outcome !== 'stopped') {
       const [rec, fence] = await Promise.allSettled([recover(), fenceWhileRecovering()]);
       for (const r of [rec, fence]) if (r.status === 'rejected') throw r.reason;
       const dwell = scenario.dwell > 0 ? scenario.dwell : (opts.revertDwellMs ?? 5000);
@@ -399,7 +428,8 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
     await pause(1000);
     await probe.stopWriting();
     await drain(probe);
-    if (opts.revert) await survivor('revert', primary);
+    if (scenario.outcome === 'stopped') await survivor('abort', primary);
+    else if (opts.revert) await survivor('revert', primary);
     completed = problem === undefined;
   } catch (e) {
     // An action stopped by Ctrl-C says "interrupted" in its own words: the drill names the cause once.

@@ -406,6 +406,7 @@ class ActionRun {
         const ev = await this.verifyStep(ctx, s, plan, rec.outcome);
         if (ev.status !== 'fail') continue;
       }
+      await this.hooks.beforeApply?.({ index: s.index, type: s.type });
       await this.applyAndVerify(ctx, s, plan);
     }
   }

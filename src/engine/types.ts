@@ -47,6 +47,11 @@ export interface ActionHooks {
   gates?: GateRunner;
   /** connections to reuse (tests, the drill); the engine closes only those it opened */
   connections?: RunbookConnections;
+  /**
+   * awaited after a step is planned and before it applies: a drill injects a
+   * fault here (`fault.during`), so the step runs with the fault in place
+   */
+  beforeApply?(step: { index: number; type: StepType }): Promise<void>;
 }
 
 export interface PlannedStep {

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { packageRoot } from '../version.js';
 import { BROKERS, nodesOf, portsOf, shapeOf, bootstrapServers, type BrokerName, type LabSettings } from './labConfig.js';
 
 /**
@@ -8,7 +10,7 @@ import { BROKERS, nodesOf, portsOf, shapeOf, bootstrapServers, type BrokerName, 
  * lab.yaml and lab-secure.yaml stay the lab's documented runbooks for the
  * default shapes; this one mirrors lab-secure.yaml's actions.
  */
-export function labRunbook(s: LabSettings): string {
+export function labRunbook(s: LabSettings, failover: readonly string[] = ['node', join(packageRoot, 'bin', 'failover.js')]): string {
   const shape = shapeOf(s);
   const q = (v: string) => JSON.stringify(v);
   const clusters = BROKERS.map((b) => clusterBlock(s, b)).join('');
@@ -83,8 +85,9 @@ export function labRunbook(s: LabSettings): string {
         ]
       : ['      - switch-route: { to: primary }', '      - translate-offsets: { direction: reverse }']),
     'drill:',
-    '  probe: { topic: failover.probe, group: failover-probe, keys: 32, ratePerSecond: 200 }',
-    `  expect: { maxLostEvents: 0, maxWriteDowntimeSeconds: 30, maxDuplicates: 2000${secure ? '' : ', maxWritesToDemoted: 100000'} }`,
+    ...probe(s),
+    `  expect: { maxLostEvents: 0, maxWriteDowntimeSeconds: 30, maxDuplicates: 2000${staleFenced(s) ? '' : ', maxWritesToDemoted: 100000'} }`,
+    ...scenarios(s, failover),
     '',
   ];
   return lines.join('\n');
@@ -116,4 +119,81 @@ function clusterBlock(s: LabSettings, b: BrokerName): string {
   }
   out.push('    timeouts: { requestTimeout: 5s, connectionTimeout: 3s }');
   return out.join('\n') + '\n';
+}
+
+/**
+ * A fence denies the workload producers, so the stale client must be one of
+ * them to show it working, as in lab-secure.yaml: orders-svc writing orders.
+ * The probe writes as admin, a super user no ACL stops. Without a password
+ * mechanism (plain lab, OAUTHBEARER) the stale client writes as the probe
+ * does, nothing can deny it, and writes to the demoted cluster are bounded,
+ * not forbidden.
+ */
+function staleFenced(s: LabSettings): boolean {
+  const sasl = shapeOf(s).sasl;
+  return s.secure && sasl !== undefined && sasl !== 'oauthbearer';
+}
+
+function probe(s: LabSettings): string[] {
+  const head = '  probe: { topic: failover.probe, group: failover-probe, keys: 32, ratePerSecond: 200 }';
+  if (!staleFenced(s)) return [head];
+  return [
+    '  probe:',
+    '    topic: failover.probe',
+    '    group: failover-probe',
+    '    keys: 32',
+    '    ratePerSecond: 200',
+    '    staleRatePerSecond: 20',
+    '    staleTopic: orders',
+    '    staleSasl:',
+    `      mechanism: ${shapeOf(s).sasl}`,
+    '      username: orders-svc',
+    '      password: ${file:passwords/orders-svc}',
+  ];
+}
+
+/**
+ * The lab's faults as drill scenarios. Commands run in the runbook's folder,
+ * the lab folder, so `--dir .` is this lab; `lab up --dir .` restarts what the
+ * fault stopped, with the lab's own ports and shape.
+ */
+function scenarios(s: LabSettings, failover: readonly string[]): string[] {
+  const q = (v: string) => JSON.stringify(v);
+  const cmd = (...args: string[]) => `[${[...failover, ...args].map(q).join(', ')}]`;
+  const recover = cmd('lab', 'up', '--dir', '.');
+  const out = [
+    '  scenarios:',
+    '    planned:',
+    '      description: promote with both clusters healthy',
+  ];
+  if (shapeOf(s).brokers > 1) {
+    // One node of three: replication factor 3 and min.insync.replicas=2 keep every partition writable. The dwell
+    // outlasts the controller's fence of the lost node (broker.session.timeout.ms, 9 s), so the probe measures
+    // the clients' ride through the leader elections; then the promote shows failing over stays safe with the
+    // primary degraded (its under-replicated partitions warn, never block).
+    out.push(
+      '    broker-down:',
+      '      description: east-2, one of east\'s three nodes, is killed (SIGKILL); clients ride through the leader elections, then promote runs with east degraded',
+      '      fault:',
+      `        inject: ${cmd('lab', 'kill', '{{source.name}}-2', '--dir', '.')}`,
+      `        recover: ${recover}`,
+      '      dwell: 15s',
+    );
+  }
+  if (staleFenced(s)) {
+    // The link dies inside the promote, just before its fence: for the dwell the stale orders-svc keeps writing
+    // orders on east, records the dead link cannot carry, so the wait that follows the fence cannot be met and
+    // the stop criterion (lag over 60 s) ends the promote with nothing switched; the drill then aborts.
+    out.push(
+      '    link-down:',
+      '      description: MirrorMaker 2 is killed as the promote fences east; the promote must stop while it waits for replication, nothing switched, and abort must bring the pair back to steady',
+      '      outcome: stopped',
+      '      fault:',
+      `        inject: ${cmd('lab', 'kill', 'mm2', '--dir', '.')}`,
+      `        recover: ${recover}`,
+      '        during: fence-writes',
+      '      dwell: 2s',
+    );
+  }
+  return out;
 }

@@ -4,6 +4,7 @@ import { PASSWORD_MECHANISMS } from './clusters.js';
 import { duration } from './duration.js';
 import { expecting } from './expecting.js';
 import { argv, count, positiveCount, seconds, text, topicName } from './fields.js';
+import { STEP_TYPES } from './steps.js';
 
 /**
  * A drill runs an action under a probe workload, with a fault injected first,
@@ -14,7 +15,7 @@ import { argv, count, positiveCount, seconds, text, topicName } from './fields.j
 export const GROUP_PROTOCOLS = ['classic', 'consumer'] as const;
 export type GroupProtocol = (typeof GROUP_PROTOCOLS)[number];
 
-export const SCENARIO_KINDS = ['planned', 'primary-down', 'primary-hung', 'custom'] as const;
+export const SCENARIO_KINDS = ['planned', 'primary-down', 'primary-hung', 'broker-down', 'link-down', 'custom'] as const;
 export type ScenarioKind = (typeof SCENARIO_KINDS)[number];
 
 const probe = z
@@ -61,6 +62,10 @@ const fault = z
   .strictObject({
     inject: argv('injects the fault ({{source.*}} is the primary)'),
     recover: argv('ends the fault after the drill').optional(),
+    during: z
+      .enum(STEP_TYPES, { error: expecting('not a step type', STEP_TYPES.join(', ')) })
+      .optional()
+      .meta({ description: "inject the fault inside the action instead of before it: once the action's first step of this type is planned, before it applies (e.g. wait-replication: the link dies while the promote waits for it)" }),
   })
   .meta({ description: 'commands that inject and recover the fault' });
 
@@ -69,13 +74,17 @@ const scenario = z
     kind: z
       .enum(SCENARIO_KINDS, { error: expecting('not a scenario kind', SCENARIO_KINDS.join(', ')) })
       .optional()
-      .meta({ description: 'planned, primary-down, primary-hung or custom (default: the scenario name when it is one of these, else custom)' }),
+      .meta({ description: 'planned, primary-down, primary-hung, broker-down (one broker of the primary), link-down (the replication link) or custom (default: the scenario name when it is one of these, else custom)' }),
     description: text().optional(),
     action: z
       .enum(ACTION_NAMES, { error: expecting('not an action', ACTION_NAMES.join(', ')) })
       .default('promote')
       .meta({ description: 'the action the drill runs (default promote)' }),
     fault: fault.optional(),
+    outcome: z
+      .enum(['ok', 'stopped'], { error: expecting('not an action outcome', 'ok, stopped') })
+      .default('ok')
+      .meta({ description: 'how the action must end (default ok); stopped: it must stop on a stop criterion (exit 3) with nothing switched, and the drill then runs `failover abort`, which must bring the pair back to steady' }),
     dwell: duration().prefault('0s').meta({ description: 'how long the fault lasts before the action starts (default 0s)' }),
     expect: drillExpect.optional().meta({ description: 'overrides drill.expect for this scenario' }),
   })
@@ -94,7 +103,7 @@ export const drillSpec = z
       .record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, { error: expecting('not a usable scenario name', 'letters, digits, "_" or "-"') }), scenario)
       .default(() => ({}))
       .transform((all) => Object.fromEntries(Object.entries(all).map(([name, s]) => [name, { ...s, kind: kindOf(name, s.kind) }])))
-      .meta({ description: 'scenarios by name; planned, primary-down and primary-hung are the well-known ones' }),
+      .meta({ description: 'scenarios by name; planned, primary-down, primary-hung, broker-down and link-down are the well-known ones' }),
   })
   .meta({ description: 'game-day drills' });
 

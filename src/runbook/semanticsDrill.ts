@@ -14,6 +14,12 @@ function hasBounds(e: DrillExpect | undefined): boolean {
   return e !== undefined && Object.values(e).some((v) => v !== undefined);
 }
 
+const FAULT_WORDS: Partial<Record<string, string>> = {
+  'primary-hung': 'the primary hang',
+  'broker-down': 'a broker of the primary fail',
+  'link-down': 'the replication link fail',
+};
+
 /** A drill measures through its probe; its scenarios must inject what their kind says. */
 export function checkDrill(rb: Runbook, out: Finding[]): void {
   const drill = rb.drill;
@@ -42,7 +48,14 @@ export function checkDrill(rb: Runbook, out: Finding[]): void {
       out.push(warning([...path, 'fault'], 'a planned scenario injects no fault, yet this one has fault commands', 'no fault, or kind: custom'));
     }
     if (s.kind !== 'planned' && !s.fault) {
-      out.push(warning(path, `scenario "${name}" (${s.kind}) has no fault.inject; nothing makes the primary ${s.kind === 'primary-hung' ? 'hang' : 'fail'}`, 'fault: { inject: [...], recover: [...] }'));
+      out.push(warning(path, `scenario "${name}" (${s.kind}) has no fault.inject; nothing makes ${FAULT_WORDS[s.kind] ?? 'the primary fail'}`, 'fault: { inject: [...], recover: [...] }'));
+    }
+    const action = rb.actions[s.action];
+    if (s.fault?.during && action && !action.steps.some((x) => x.type === s.fault!.during)) {
+      out.push({ severity: 'error', path: [...path, 'fault', 'during'], message: `the ${s.action} action has no ${s.fault.during} step; the fault would never be injected`, expected: `one of ${[...new Set(action.steps.map((x) => x.type))].join(', ')}` });
+    }
+    if (s.outcome === 'stopped' && action && !action.stopWhen) {
+      out.push(warning([...path, 'outcome'], `the scenario expects ${s.action} to stop on a stop criterion, and the action has no stopWhen`, `actions.${s.action}.stopWhen`));
     }
     if (s.fault && !s.fault.recover) {
       out.push(warning([...path, 'fault'], 'the fault has no recover command; the lab stays broken after the drill', 'fault.recover'));

@@ -17,6 +17,7 @@ function lab(name: string, extra: Partial<LabSettings>): LabSettings {
   mkdirSync(join(dir, 'tls'), { recursive: true });
   mkdirSync(join(dir, 'oauth'), { recursive: true });
   writeFileSync(join(dir, 'passwords/admin'), 'lab-admin-password');
+  writeFileSync(join(dir, 'passwords/orders-svc'), 'lab-orders-svc-password');
   writeFileSync(join(dir, 'oauth/admin.token'), 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9.');
   writeFileSync(join(dir, 'tls/ca.pem'), '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n');
   return { dir, kafkaVersion: '4.3.1', secure: false, ports: { east: 19892, west: 29892 }, topics: ['orders', 'payments'], groups: ['billing'], ...extra };
@@ -38,6 +39,30 @@ describe('the runbook a lab writes for its shape', () => {
     expect(r.secrets.has('lab-admin-password')).toBe(true);
   });
 
+  it('a 3-broker lab: a broker-down drill on one node of the primary, and a stale client the fence names', async () => {
+    const s = lab('scram512-drill', { brokers: 3, tls: true, secure: true, sasl: 'scram-sha-512' });
+    const file = labPaths(s.dir).runbook;
+    writeFileSync(file, labRunbook(s, ['node', '/opt/failover/bin/failover.js']));
+    const r = await loadRunbook(file, { env: {} });
+    expect(r.problems).toEqual([]);
+    const drill = r.runbook!.drill!;
+    expect(Object.keys(drill.scenarios)).toEqual(['planned', 'broker-down', 'link-down']);
+    expect(drill.scenarios['link-down']).toMatchObject({ kind: 'link-down', outcome: 'stopped', dwell: 2000, fault: { during: 'fence-writes', inject: ['node', '/opt/failover/bin/failover.js', 'lab', 'kill', 'mm2', '--dir', '.'] } });
+    expect(drill.scenarios['broker-down']).toMatchObject({
+      kind: 'broker-down',
+      action: 'promote',
+      dwell: 15_000,
+      fault: {
+        inject: ['node', '/opt/failover/bin/failover.js', 'lab', 'kill', '{{source.name}}-2', '--dir', '.'],
+        recover: ['node', '/opt/failover/bin/failover.js', 'lab', 'up', '--dir', '.'],
+      },
+    });
+    expect(drill.probe).toMatchObject({ staleTopic: 'orders', staleSasl: { mechanism: 'scram-sha-512', username: 'orders-svc', password: 'lab-orders-svc-password' } });
+    // The fence denies orders-svc: no write to the demoted cluster is allowed.
+    expect(drill.expect?.maxWritesToDemoted).toBeUndefined();
+    expect(r.secrets.has('lab-orders-svc-password')).toBe(true);
+  });
+
   it('--sasl oauthbearer: a token from the lab file, kept secret', async () => {
     const s = lab('oauth', { secure: true, sasl: 'oauthbearer' });
     const file = labPaths(s.dir).runbook;
@@ -57,6 +82,10 @@ describe('the runbook a lab writes for its shape', () => {
     expect(r.problems.map((p) => p.severity)).toEqual(['warning']);
     expect(r.runbook!.clusters.east!.auth).toBeUndefined();
     expect(r.runbook!.actions.promote!.steps.map((x) => x.type)).not.toContain('fence-writes');
+    // One node per cluster: no broker-down; nothing can fence the stale client, so its writes to the demoted cluster are bounded.
+    expect(Object.keys(r.runbook!.drill!.scenarios)).toEqual(['planned']);
+    expect(r.runbook!.drill!.probe?.staleSasl).toBeUndefined();
+    expect(r.runbook!.drill!.expect?.maxWritesToDemoted).toBe(100000);
   });
 
   it('--replication-policy identity: a MirrorMaker 2 link with identity naming, so workload topics keep their names on west', async () => {

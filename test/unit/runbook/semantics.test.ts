@@ -98,6 +98,32 @@ describe('semantic warnings', () => {
     expect(problems.every((p) => p.severity === 'warning')).toBe(true);
   });
 
+  it('checks partial-failure scenarios: a fault during a step the action lacks, a stop expected without stop criteria', async () => {
+    const drill = [
+      'drill:',
+      '  probe: { topic: failover.probe }',
+      '  scenarios:',
+      '    link-down:',
+      '      outcome: stopped',
+      '      fault: { inject: [./kill-link.sh], recover: [./start-link.sh], during: pause-link }',
+      '    broker-down: {}',
+      'actions:',
+    ].join('\n');
+    const { problems } = await load(variant(['actions:', drill]));
+    const messages = problems.map((p) => `${p.severity} ${p.path}: ${p.message}`);
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        'error drill.scenarios.link-down.fault.during: the promote action has no pause-link step; the fault would never be injected',
+        'warning drill.scenarios.link-down.outcome: the scenario expects promote to stop on a stop criterion, and the action has no stopWhen',
+        'warning drill.scenarios.broker-down: scenario "broker-down" (broker-down) has no fault.inject; nothing makes a broker of the primary fail',
+      ]),
+    );
+    const ok = await load(variant(['actions:', drill.replace('during: pause-link', 'during: wait-replication')], ['    steps:', '    stopWhen: { lagSecondsAbove: 60 }\n    steps:']));
+    expect(ok.problems.filter((p) => p.path.startsWith('drill.scenarios.link-down'))).toEqual([]);
+    expect(ok.runbook?.drill?.scenarios['link-down']).toMatchObject({ kind: 'link-down', outcome: 'stopped', fault: { during: 'wait-replication' } });
+    expect(ok.runbook?.drill?.scenarios['broker-down']).toMatchObject({ kind: 'broker-down', outcome: 'ok' });
+  });
+
   it('warns when a cluster sits outside the policy', async () => {
     const path = variant(
       ['    bootstrap: [127.0.0.1:29092]', '    bootstrap: [127.0.0.1:29092]\n    region: eu-west-1'],
