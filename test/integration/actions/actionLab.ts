@@ -234,11 +234,12 @@ export function writeRoute(rb: TestRunbook, cluster: 'east' | 'west'): string {
  * at east, and MirrorMaker 2's checkpoints of every group's commit on west,
  * settled, so that from then on only the tool changes anything.
  *
- * The test labs run without MM2's group offset sync (labHarness.ts), so the
- * groups on west stay empty until translate-offsets commits: what the tests
- * see there is the tool's doing. On a lab with the sync on (the
- * `--sync-group-offsets` profile), MM2 also writes into west's groups, and the
- * fixture waits for that copy to be complete and settled too.
+ * The fixture leans on MM2's checkpoints, never on its group offset sync:
+ * on a lab without the sync (`FAILOVER_TEST_LAB_OPTIONS=--no-sync-group-offsets`)
+ * the groups on west stay empty until translate-offsets commits. With the
+ * sync on (the shared test labs' default, for the drill tests' probe group),
+ * MM2 also writes into west's groups, and the fixture waits for that copy to
+ * be complete and settled too, so that from then on only the tool moves them.
  */
 export async function preparedRunbook(
   lab: TestLab,
