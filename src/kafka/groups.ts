@@ -71,21 +71,13 @@ const CONSUMER_GROUP_DESCRIBE = { apiKey: 69, apiVersion: 0 };
  * converts a group when a member of the other protocol joins it empty).
  * ConsumerGroupDescribe tells a consumer group from a group that does not
  * exist (GROUP_ID_NOT_FOUND), which stays Dead.
- *
- * `types`: the groups' types as a description moments ago found them; the
- * ListGroups requests are then not sent (a recheck of one group before a
- * commit should not list every group of its coordinator).
  */
-export async function describeGroups(
-  conn: KafkaConnection,
-  groups: readonly string[],
-  opts: { types?: ReadonlyMap<string, string | undefined> } = {},
-): Promise<Map<string, GroupDescription>> {
+export async function describeGroups(conn: KafkaConnection, groups: readonly string[]): Promise<Map<string, GroupDescription>> {
   if (groups.length === 0) return new Map();
   const admin = await conn.admin();
   return whileCoordinatorsMove(async () => {
     const out = new Map<string, GroupDescription>();
-    const types = opts.types ?? (await groupTypes(conn, admin, groups));
+    const types = await groupTypes(conn, admin, groups);
     const consumer = groups.filter((g) => types.get(g) === 'consumer');
     const askedAsConsumer = new Set(consumer);
     if (consumer.length > 0) for (const d of await describeConsumerGroups(conn, admin, consumer)) out.set(d.group, d);
