@@ -112,6 +112,6 @@ export function profileWords(s: LabSettings): string {
   if (shape.tls) parts.push('TLS');
   if (shape.sasl) parts.push(`SASL/${shape.sasl.toUpperCase()} + ACLs`);
   if (shape.replicationPolicy === 'identity') parts.push('identity naming, east->west only');
-  if (!shape.syncGroupOffsets) parts.push('no MM2 group offset sync');
+  if (shape.syncGroupOffsets) parts.push('MM2 group offset sync');
   return parts.join(', ');
 }

@@ -41,6 +41,7 @@ export function engineActionRunner(opts: EngineActionOptions): ActionRunner {
         ...(opts.env ? { env: opts.env } : {}),
         ...(context.declaredDown?.length ? { declaredDown: context.declaredDown } : {}),
         ...(context.knownIds ? { knownIds: context.knownIds } : {}),
+        ...(context.probe ? { probe: context.probe } : {}),
         ...(context.waitMs === undefined ? {} : { waitMs: context.waitMs }),
         ...(opts.signal ? { signal: opts.signal } : {}),
       },

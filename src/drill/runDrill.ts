@@ -72,6 +72,8 @@ export type ActionRunner = (
     declaredDown?: { cluster: string; reason: string; ifSilent?: boolean }[];
     knownIds?: Record<string, string>;
     waitMs?: number;
+    /** the probe's topic and group: the action's translate-offsets moves the probe group with the workload groups */
+    probe?: { topic: string; group: string };
     /** awaited after each step is planned, before it applies: where a `fault.during` is injected */
     beforeApply?: (step: { index: number; type: string }) => Promise<void>;
   },
@@ -284,7 +286,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
           if (e.status !== 'planned') log.mark('step', `${action} ${e.index + 1}. ${e.step} ${e.status}`, undefined, at);
           progress(`  ${action} ${e.index + 1}. ${e.step}: ${e.status}${e.summary ? ` (${e.summary})` : ''}`);
         },
-        { declaredDown, knownIds, ...(waitMs === undefined ? {} : { waitMs }), ...(beforeApply ? { beforeApply } : {}) },
+        { declaredDown, knownIds, probe: { topic: probeSpec.topic, group: probeSpec.group }, ...(waitMs === undefined ? {} : { waitMs }), ...(beforeApply ? { beforeApply } : {}) },
       );
       Object.assign(run, { outcome: r.outcome, exitCode: r.exitCode, summary: r.summary, ...(r.transcript ? { transcript: r.transcript } : {}) });
       if (r.noop) {

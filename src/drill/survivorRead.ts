@@ -8,8 +8,10 @@ import type { ReadRecord, SurvivorRead } from './measure.js';
  * keeps the records of this run. Replication may still be landing the last
  * events when the read begins, so the read is repeated, once a second, while
  * it keeps finding more of the events acknowledged before it began; it ends
- * when two reads in a row find the same set (or at `maxMs`). Loss is judged
- * on the events acknowledged before the first read began.
+ * when none is missing, when `settleReads` reads in a row find no more (a
+ * link that lost a broker pauses for seconds while its clients find the new
+ * leaders: one read without progress is not yet a loss), or at `maxMs`.
+ * Loss is judged on the events acknowledged before the first read began.
  *
  * With `staleTopics`, the stale client's records (`<run id>-s<n>`) are kept
  * apart, from those topics and the probe's alike (they share the probe topic
@@ -30,14 +32,18 @@ export async function readSurvivor(
     staleTopics?: string[];
     staleTopic?: string;
     maxMs?: number;
+    /** reads in a row without progress that end the wait (default 5, about 5 s) */
+    settleReads?: number;
   },
 ): Promise<SurvivorRead> {
   const at = opts.log.time();
   const until = Date.now() + (opts.maxMs ?? 20_000);
   const prefix = `${opts.runId}-`;
   const stale = opts.log.stale;
+  const settleReads = opts.settleReads ?? 5;
   let last: ReadOnce | undefined;
   let lastMissing = Infinity;
+  let still = 0;
   for (;;) {
     let got: ReadOnce;
     try {
@@ -49,9 +55,10 @@ export async function readSurvivor(
       continue;
     }
     const missing = missingFrom(opts.log, at, got.records) + (stale && got.stale ? missingFrom(stale, at, got.stale.records) : 0);
-    const settled = last !== undefined && missing >= lastMissing;
+    still = last !== undefined && missing >= lastMissing ? still + 1 : 0;
+    const settled = still >= settleReads;
     last = got;
-    lastMissing = missing;
+    lastMissing = Math.min(missing, lastMissing);
     if (missing === 0 || settled || Date.now() >= until) break;
     await new Promise((r) => setTimeout(r, 1000).unref());
   }

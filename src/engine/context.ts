@@ -6,7 +6,7 @@ import { describeCluster } from '../kafka/clusterInfo.js';
 import { KafkaConnection } from '../kafka/connection.js';
 import type { LoadedRunbook } from '../runbook/load.js';
 import type { TemplateCluster, TemplateContext } from '../runbook/templates.js';
-import type { ConfirmAnswer, ConfirmRequest, GateRunner, PairRecords, StepContext, StepProgress, StopSignal } from '../steps/types.js';
+import type { ConfirmAnswer, ConfirmRequest, DrillProbeWorkload, GateRunner, PairRecords, StepContext, StepProgress, StopSignal } from '../steps/types.js';
 import type { RunbookConnections } from './connections.js';
 
 export interface ContextParts {
@@ -28,6 +28,7 @@ export interface ContextParts {
   transcriptPath: string;
   env: NodeJS.ProcessEnv;
   signal?: AbortSignal;
+  probe?: DrillProbeWorkload;
 }
 
 export function templateCluster(loaded: LoadedRunbook, cluster: string): TemplateCluster {
@@ -55,6 +56,7 @@ export function buildStepContext(p: ContextParts): StepContext {
   const rb = p.loaded.runbook;
   return {
     runbook: rb,
+    ...(p.probe ? { probe: p.probe } : {}),
     baseDir: p.loaded.baseDir,
     action: p.action,
     roles: p.roles,

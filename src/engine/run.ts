@@ -7,7 +7,7 @@ import type { RunOutcome, TranscriptEntry } from '../transcript/entries.js';
 import { readTranscript } from '../transcript/reader.js';
 import { runFacts } from '../transcript/runFacts.js';
 import { TRANSCRIPTS_HINT, TranscriptWriter, defaultTranscriptPath } from '../transcript/writer.js';
-import { StepStopped, type ConfirmRequest, type Evidence, type OutcomeBase, type PlanBase, type StepContext, type StopSignal } from '../steps/types.js';
+import { StepStopped, type ConfirmRequest, type DrillProbeWorkload, type Evidence, type OutcomeBase, type PlanBase, type StepContext, type StopSignal } from '../steps/types.js';
 import { RunbookConnections } from './connections.js';
 import { buildStepContext } from './context.js';
 import { crashAfterApplyHook } from './crashHook.js';
@@ -76,6 +76,7 @@ class ActionRun {
   private progress: RunProgress | undefined;
   private program!: ActionProgram;
   private declared: DeclaredDown[] = [];
+  private probe: DrillProbeWorkload | undefined;
   private firstHash: string | undefined;
 
   constructor(
@@ -83,6 +84,7 @@ class ActionRun {
     private readonly hooks: ActionHooks,
   ) {
     this.rb = req.loaded.runbook;
+    this.probe = req.probe;
     this.emit = (e) => hooks.onEvent?.(e);
     this.connections = hooks.connections ?? new RunbookConnections(this.rb);
     this.facts = runFacts(req.env ?? process.env);
@@ -125,6 +127,8 @@ class ActionRun {
     if (refuse) throw new RunEnd('failed', ExitCode.usage, refuse.message, refuse.hint);
     const decl = (this.progress!.started as { declaredDown?: DeclaredDown[] }).declaredDown;
     if (decl) this.declared = decl;
+    // A drill's action moves the probe group again when resumed by hand.
+    this.probe = (this.progress!.started as { probe?: DrillProbeWorkload }).probe;
   }
 
   private async openPair(): Promise<PairView> {
@@ -202,6 +206,7 @@ class ActionRun {
         phase: { phase: view.phase.phase, roles: view.roles, recorded: view.recorded },
         pair: { topic: view.topic, ids: view.identity.ids },
         ...(this.declared.length ? { declaredDown: this.declared } : {}),
+        ...(this.probe ? { probe: this.probe } : {}),
         ...(record ? { program: record } : {}),
       }).hash;
     }
@@ -296,6 +301,7 @@ class ActionRun {
       transcriptPath: resolve(writer.path),
       env: this.req.env ?? process.env,
       ...(this.req.signal ? { signal: this.req.signal } : {}),
+      ...(this.probe ? { probe: this.probe } : {}),
     });
     this.setCurrent = (i) => (current = i);
     this.stop = stop;

@@ -5,7 +5,7 @@ import type { LoadedRunbook } from '../runbook/load.js';
 import type { StepType, StopWhen } from '../runbook/schema.js';
 import type { EngineAction } from './program.js';
 import type { RunOutcome } from '../transcript/entries.js';
-import type { ConfirmAnswer, ConfirmRequest, Evidence, GateRunner, PlanBase } from '../steps/types.js';
+import type { ConfirmAnswer, ConfirmRequest, DrillProbeWorkload, Evidence, GateRunner, PlanBase } from '../steps/types.js';
 import type { RunbookConnections } from './connections.js';
 import type { LockHolder } from './state.js';
 
@@ -36,6 +36,8 @@ export interface ActionRequest {
   waitMs?: number;
   /** cluster ids the caller learnt while the clusters answered (a drill, before its fault): how the pair is found when one is down */
   knownIds?: Record<string, string>;
+  /** a drill's probe: translate-offsets moves its group (commits on its topic and that topic's copies) with the workload groups */
+  probe?: DrillProbeWorkload;
 }
 
 export interface ActionHooks {

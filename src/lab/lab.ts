@@ -66,6 +66,9 @@ function settingsFrom(req: LabUpRequest, prior: LabState | undefined): LabSettin
     ports: { east: 19092, west: 29092 },
     topics: DEFAULT_TOPICS,
     groups: DEFAULT_GROUPS,
+    // MirrorMaker 2's own default, and what many production pairs run: only translate-offsets moves groups on the target.
+    // A lab made before this setting existed ran with it on, and keeps it (shapeOf reads its absence as on).
+    syncGroupOffsets: false,
   };
   const baseShape = shapeOf(base);
   const secure = req.sasl !== undefined ? true : (req.secure ?? base.secure);

@@ -83,7 +83,7 @@ export function labRunbook(s: LabSettings, failover: readonly string[] = ['node'
           '      - unfence-writes: { cluster: secondary }',
           '      - unfence-writes: { cluster: primary }',
         ]
-      : ['      - switch-route: { to: primary }', '      - translate-offsets: { direction: reverse }']),
+      : ['      - translate-offsets: { direction: reverse }', '      - switch-route: { to: primary }']),
     'drill:',
     ...probe(s),
     `  expect: { maxLostEvents: 0, maxWriteDowntimeSeconds: 30, maxDuplicates: 2000${staleFenced(s) ? '' : ', maxWritesToDemoted: 100000'} }`,

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { LabProcess } from './processes.js';
 import type { LabSettings, ProcessName, BrokerName } from './labConfig.js';
 
@@ -14,7 +14,12 @@ export function readState(file: string): LabState | undefined {
   if (!existsSync(file)) return undefined;
   try {
     const s = JSON.parse(readFileSync(file, 'utf8')) as LabState;
-    return s.version === 1 ? s : undefined;
+    if (s.version !== 1) return undefined;
+    // The lab is the folder its state was read from, whatever `--dir` once named it: a `lab up --dir .` run
+    // from the lab's own folder (a drill's recover command) records "."; read from anywhere else that would
+    // point at another folder's CA, credentials and logs.
+    s.settings.dir = dirname(resolve(file));
+    return s;
   } catch {
     return undefined;
   }

@@ -2,6 +2,7 @@ import { commitOffsetsToEmptyGroup, deleteCommittedOffsets, type OffsetToCommit 
 import { describeGroups, fetchGroupOffsets, groupStateText, mapConcurrent, memberText, membershipKnown, type GroupDescription } from '../kafka/groups.js';
 import { partitionEndsOf } from '../kafka/listOffsets.js';
 import { tpKey } from '../kafka/metadata.js';
+import type { Runbook } from '../runbook/schema.js';
 import { stepParams } from '../runbook/steps.js';
 import { errorMessage } from '../errors.js';
 import { translateGroups } from './offsetTranslation.js';
@@ -10,7 +11,7 @@ import type { OutcomeBase, PlanBase, StepContext, StepModule } from './types.js'
 import { flowNaming } from './workload.js';
 import { toPlan, type GroupCommitPlan } from './commitPlan.js';
 
-type Ctx = Pick<StepContext, 'runbook' | 'roles' | 'connection' | 'records' | 'env'>;
+type Ctx = Pick<StepContext, 'runbook' | 'probe' | 'roles' | 'connection' | 'records' | 'env'>;
 
 export type { GroupCommitPlan } from './commitPlan.js';
 
@@ -36,6 +37,23 @@ export interface TranslateOutcome extends OutcomeBase {
 const ACTIVE = /stable|rebalanc|assigning|reconciling/i;
 
 /**
+ * The groups the step moves, and the workload that decides which of their
+ * commits move: the runbook's (or the step's own list), and under a drill its
+ * probe group with commits on the probe topic, so that the probe resumes on
+ * the other cluster where it stopped, as a workload consumer would, and not
+ * at offsets the link itself may or may not sync.
+ */
+export function movedGroups(ctx: Pick<Ctx, 'runbook' | 'probe'>, listed: readonly string[] | undefined): { groups: string[]; workload: Runbook['workload'] } {
+  const own = [...(listed ?? ctx.runbook.workload.groups)];
+  const probe = ctx.probe;
+  if (!probe) return { groups: own, workload: ctx.runbook.workload };
+  return {
+    groups: own.includes(probe.group) ? own : [...own, probe.group],
+    workload: { ...ctx.runbook.workload, topics: [...ctx.runbook.workload.topics, probe.topic] },
+  };
+}
+
+/**
  * translate-offsets: commits each workload group's translated position on
  * the destination cluster (the secondary forward, the primary in reverse),
  * only into groups that have no members there. The plan names, per group and
@@ -49,13 +67,13 @@ export const translateOffsets: StepModule<'translate-offsets', TranslatePlan, Tr
   async plan(ctx, params) {
     const source = params.direction === 'forward' ? ctx.roles.primary : ctx.roles.secondary;
     const target = params.direction === 'forward' ? ctx.roles.secondary : ctx.roles.primary;
-    const groupNames = params.groups ?? ctx.runbook.workload.groups;
+    const { groups: groupNames, workload } = movedGroups(ctx, params.groups);
     const base = { direction: params.direction, source, target };
     if (groupNames.length === 0) return { ...base, groups: [], replay: 0, rewind: 0, kept: 0, summary: 'no workload groups to translate', details: [], noop: true };
     let facts;
     try {
       facts = await translateGroups({
-        runbook: ctx.runbook,
+        runbook: { link: ctx.runbook.link, workload },
         source: ctx.connection(source),
         target: ctx.connection(target),
         naming: flowNaming(ctx.runbook, source, target),
@@ -71,20 +89,32 @@ export const translateOffsets: StepModule<'translate-offsets', TranslatePlan, Tr
       const sent = await ctx.records.translated(source, g);
       if (sent) lastSent.set(g, new Map(sent.map((c) => [tpKey(c.topic, c.partition), c.offset])));
     }
-    const groups = facts.groups.map((g) => toPlan(g, lastSent.get(g.group)));
     const problems: string[] = [];
+    const skipped: string[] = [];
+    const movable: typeof facts.groups = [];
     for (const g of facts.groups) {
-      if (g.error) problems.push(`group ${g.group}: cannot read its commits on ${source}: ${g.error}`);
+      const own: string[] = [];
+      if (g.error) own.push(`group ${g.group}: cannot read its commits on ${source}: ${g.error}`);
       const state = groupStateText({ state: g.targetState, ...(g.targetGroupType ? { groupType: g.targetGroupType } : {}) });
       if (ACTIVE.test(g.targetState) || g.targetMembers > 0) {
-        problems.push(`group ${g.group} has ${g.targetMembers} active member(s) on ${target} (${state})${g.targetMember ? `, e.g. ${g.targetMember}` : ''}; stop its consumers there first`);
+        own.push(`group ${g.group} has ${g.targetMembers} active member(s) on ${target} (${state})${g.targetMember ? `, e.g. ${g.targetMember}` : ''}; stop its consumers there first`);
       } else if (!membershipKnown({ ...(g.targetGroupType ? { groupType: g.targetGroupType } : {}) })) {
-        problems.push(`group ${g.group} is a ${g.targetGroupType} group on ${target}: failover cannot see its members, and commits only into consumer groups`);
+        own.push(`group ${g.group} is a ${g.targetGroupType} group on ${target}: failover cannot see its members, and commits only into consumer groups`);
       }
       for (const p of g.partitions) {
-        if (p.status !== 'translated') problems.push(`group ${g.group} ${p.sourceTopic}-${p.partition}@${p.committed ?? '?'}: no translation (${p.note ?? p.reason ?? 'unknown'})`);
+        if (p.status !== 'translated') own.push(`group ${g.group} ${p.sourceTopic}-${p.partition}@${p.committed ?? '?'}: no translation (${p.note ?? p.reason ?? 'unknown'})`);
       }
+      // The drill's probe group never holds up the action it measures: left where it is, the probe resumes at its
+      // own commits there, and the drill counts what it rereads. (A probe consumer that could not leave a paused
+      // broker stays a member there until its session times out.)
+      if (own.length > 0 && g.group === ctx.probe?.group && !(params.groups ?? ctx.runbook.workload.groups).includes(g.group)) {
+        skipped.push(`the drill's probe group ${g.group} is not moved: ${own.join('; ')}`);
+        continue;
+      }
+      problems.push(...own);
+      movable.push(g);
     }
+    const groups = movable.map((g) => toPlan(g, lastSent.get(g.group)));
     const replays = groups.map((g) => g.replay);
     const replay = replays.every((r) => r !== undefined) ? replays.reduce<number>((s, r) => s + (r ?? 0), 0) : undefined;
     const commits = groups.reduce((n, g) => n + g.commits.length, 0);
@@ -95,14 +125,14 @@ export const translateOffsets: StepModule<'translate-offsets', TranslatePlan, Tr
       const back = g.partitions.reduce((m, p) => m + (p.rewind ?? 0), 0);
       if (back > bound) problems.push(`group ${g.group}: its commits on ${target} would move back by ${back} record(s), over gates.offsets.maxReplayRecords (${bound})`);
     }
-    const details = groups.flatMap((g) => [
+    const details = [...skipped, ...groups.flatMap((g) => [
       `group ${g.group} on ${target} (${g.targetState}): ${g.commits.length} offset(s), replay ${g.replay ?? '?'}`,
       ...g.partitions.map(
         (p) =>
           `  ${p.sourceTopic}-${p.partition}: ${source} ${p.committed ?? '?'} -> ${p.targetTopic}-${p.partition}: ${p.translated ?? 'none'}` +
           `${p.current !== undefined ? ` (now ${p.current})` : ''}${p.kept ? ' KEPT' : p.rewind ? ` BACK ${p.rewind}` : ''}, replay ${p.replay ?? '?'} [${p.method}${p.note ? `: ${p.note}` : ''}]`,
       ),
-    ]);
+    ])];
     return {
       ...base,
       groups,
@@ -110,7 +140,7 @@ export const translateOffsets: StepModule<'translate-offsets', TranslatePlan, Tr
       kept,
       ...(replay === undefined ? {} : { replay }),
       ...(facts.sourceError === undefined ? {} : { sourceUnreachable: facts.sourceError }),
-      summary: `commit ${commits} translated offset(s) of ${groups.length} group(s) on ${target} (from ${source}${facts.sourceReachable ? '' : "'s checkpoints; it is unreachable"}), replay ${replay ?? 'unknown'} record(s)${rewind ? `, of which ${rewind} by moving commits back` : ''}${kept ? `; ${kept} commit(s) kept where the translation is behind them` : ''}`,
+      summary: `commit ${commits} translated offset(s) of ${groups.length} group(s) on ${target} (from ${source}${facts.sourceReachable ? '' : "'s checkpoints; it is unreachable"}), replay ${replay ?? 'unknown'} record(s)${rewind ? `, of which ${rewind} by moving commits back` : ''}${kept ? `; ${kept} commit(s) kept where the translation is behind them` : ''}${skipped.length ? `; the drill's probe group ${ctx.probe?.group} stays as it is` : ''}`,
       details,
       noop: commits === 0,
       ...(problems.length ? { blocked: problems.join('; ') } : {}),

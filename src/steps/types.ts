@@ -119,8 +119,16 @@ export interface PairRecords {
  * Everything a step may use. Each step type asks for the part it needs
  * (`Pick<StepContext, 'runbook' | 'connection'>`), so a test hands it only that.
  */
+/** A drill's probe: its group is the drill's own, and moves with the workload groups wherever translate-offsets runs. */
+export interface DrillProbeWorkload {
+  topic: string;
+  group: string;
+}
+
 export interface StepContext {
   runbook: Runbook;
+  /** set when a drill runs the action: its probe group moves with the workload groups */
+  probe?: DrillProbeWorkload;
   /** the runbook's folder: commands run there, relative paths start there */
   baseDir: string;
   action: string;

@@ -19,7 +19,8 @@ export const TEST_LAB = {
   topics: ['orders', 'payments', 'failover.probe', '/it-.*/'],
   groups: ['billing', 'shipping', 'failover-probe', '/it-.*/'],
   // Extra `lab up` options for the two default test labs, to run the suite on another profile, e.g.
-  // FAILOVER_TEST_LAB_OPTIONS=--no-sync-group-offsets (with other dirs or ports: a lab keeps its shape).
+  // FAILOVER_TEST_LAB_OPTIONS=--sync-group-offsets, MirrorMaker 2's group offset sync on (off by default, as in MM2
+  // and the lab: only translate-offsets moves groups on the target; with other dirs or ports: a lab keeps its shape).
   profile: (process.env.FAILOVER_TEST_LAB_OPTIONS ?? '').split(' ').filter(Boolean),
 };
 

@@ -235,11 +235,11 @@ export function writeRoute(rb: TestRunbook, cluster: 'east' | 'west'): string {
  * settled, so that from then on only the tool changes anything.
  *
  * The fixture leans on MM2's checkpoints, never on its group offset sync:
- * on a lab without the sync (`FAILOVER_TEST_LAB_OPTIONS=--no-sync-group-offsets`)
- * the groups on west stay empty until translate-offsets commits. With the
- * sync on (the shared test labs' default, for the drill tests' probe group),
- * MM2 also writes into west's groups, and the fixture waits for that copy to
- * be complete and settled too, so that from then on only the tool moves them.
+ * on the test labs (the sync off, as MM2 and the lab default it) the groups
+ * on west stay empty until translate-offsets commits. With the sync on
+ * (`FAILOVER_TEST_LAB_OPTIONS=--sync-group-offsets`), MM2 also writes into
+ * west's groups, and the fixture waits for that copy to be complete and
+ * settled too, so that from then on only the tool moves them.
  */
 export async function preparedRunbook(
   lab: TestLab,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { flowNaming, isWorkloadCommit, producedTopics, targetTopicName } from '../../../src/steps/workload.js';
+import { movedGroups } from '../../../src/steps/translateOffsets.js';
 
 const rb = {
   workload: { topics: ['orders', '/pay-.*/'], groups: [], producers: [] },
@@ -26,5 +27,30 @@ describe('the workload as steps see it', () => {
     expect(isWorkloadCommit(rb, back, 'e.pay-eu')).toBe(true);
     expect(isWorkloadCommit(rb, back, 'e.audit')).toBe(false);
     expect(isWorkloadCommit(rb, back, 'x.orders')).toBe(false);
+  });
+});
+
+describe("a drill's probe group in translate-offsets", () => {
+  const runbook = { ...rb, workload: { ...rb.workload, groups: ['billing', 'shipping'] } } as never;
+  const probe = { topic: 'failover.probe', group: 'failover-probe' };
+
+  it('moves the workload groups alone outside a drill, with the workload as the runbook has it', () => {
+    const m = movedGroups({ runbook }, undefined);
+    expect(m.groups).toEqual(['billing', 'shipping']);
+    expect(m.workload.topics).toEqual(['orders', '/pay-.*/']);
+  });
+
+  it("adds the probe group after the step's groups, and its topic (and that topic's copies) to the commits that move", () => {
+    const m = movedGroups({ runbook, probe }, ['billing']);
+    expect(m.groups).toEqual(['billing', 'failover-probe']);
+    const back = flowNaming(rb as never, 'west', 'east');
+    expect(isWorkloadCommit(m, back, 'e.failover.probe')).toBe(true);
+    expect(isWorkloadCommit(m, back, 'failover.probe')).toBe(true);
+    expect(isWorkloadCommit({ workload: (runbook as { workload: never }).workload }, back, 'e.failover.probe')).toBe(false);
+    expect(m.workload.groups).toEqual(['billing', 'shipping']);
+  });
+
+  it('names a probe group that is also listed once', () => {
+    expect(movedGroups({ runbook, probe: { ...probe, group: 'billing' } }, undefined).groups).toEqual(['billing', 'shipping']);
   });
 });
