@@ -1,7 +1,7 @@
 import { labPaths, processNames } from '../../src/lab/labConfig.js';
 import { readState } from '../../src/lab/labState.js';
 import { procState } from '../../src/lab/processes.js';
-import { SECURE_LAB, TEST_LAB, cli, labUpArgs, type TestLab } from './labHarness.js';
+import { cli, labUpArgs, sharedLabs, type TestLab } from './labHarness.js';
 
 function isRunning(lab: TestLab): boolean {
   const state = readState(labPaths(lab.dir).state);
@@ -14,8 +14,7 @@ function isRunning(lab: TestLab): boolean {
  */
 export default async function setup(): Promise<() => Promise<void>> {
   // FAILOVER_TEST_LABS=default runs only the plaintext lab (for a single file that needs no other).
-  const only = process.env.FAILOVER_TEST_LABS?.split(',').map((s) => s.trim());
-  const labs = [TEST_LAB, SECURE_LAB].filter((l) => !only || only.includes(l === TEST_LAB ? 'default' : 'secure'));
+  const labs = sharedLabs();
   const started: TestLab[] = [];
   for (const lab of labs) {
     const running = isRunning(lab);

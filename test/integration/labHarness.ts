@@ -33,6 +33,15 @@ export async function labSyncsGroupOffsets(lab: TestLab): Promise<boolean> {
   return shapeOf(state.settings).syncGroupOffsets;
 }
 
+/**
+ * The shared labs this run uses: both, or those FAILOVER_TEST_LABS names
+ * (`default`, `secure`, `none`), for a file that needs no other.
+ */
+export function sharedLabs(): TestLab[] {
+  const only = process.env.FAILOVER_TEST_LABS?.split(',').map((s) => s.trim());
+  return [TEST_LAB, SECURE_LAB].filter((l) => !only || only.includes(l === TEST_LAB ? 'default' : 'secure'));
+}
+
 /** The secure lab (SASL/SCRAM and the StandardAuthorizer on both clusters). */
 export const SECURE_LAB = {
   ...TEST_LAB,
