@@ -47,7 +47,7 @@ export class LockHeldError extends FailoverError {
       `the pair is locked by ${holder.operator} on ${holder.host} (pid ${holder.pid}), running ${holder.action}${holder.runbook ? ` of ${holder.runbook}` : ''} since ${holder.startedAt} (lock on ${cluster})`,
       {
         exitCode: ExitCode.usage,
-        hint: `wait for that run to end; if it died, resume it with --resume ${holder.transcript} (on ${holder.host})`,
+        hint: `wait for that run to end; if it died, resume it with --resume ${holder.transcript} (on ${holder.host}), or take the pair back with \`failover abort <runbook>\`, which also frees a lock its run left behind`,
       },
     );
     this.name = 'LockHeldError';
@@ -138,7 +138,7 @@ export async function releaseLock(store: PairStore, runId: string): Promise<void
 }
 
 /** Whether a process of this host is still running (signal 0 asks without sending anything). */
-function processAlive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import * as z from 'zod';
 import { ExitCode, FailoverError } from '../errors.js';
 import type { Phase, RolesInForce } from '../gates/types.js';
@@ -8,6 +9,7 @@ import { STEP_TYPES, type StepType } from '../runbook/steps.js';
 import { stepModule } from '../steps/registry.js';
 import type { AnyStep, RecordedStep } from '../steps/types.js';
 import { readTranscript, verifyChain } from '../transcript/reader.js';
+import { processAlive } from './lock.js';
 import { ACTION_PHASES, UNFINISHED } from './phase.js';
 import { progressOf } from './progress.js';
 import type { PairView, PhaseRecord } from './state.js';
@@ -52,6 +54,8 @@ export interface ActionProgram {
   roles: RolesInForce;
   /** what to tell the operator before confirming (an undo that cannot be done, ...) */
   notes: string[];
+  /** a run whose lock this one may take over once the operator confirms it is gone (abort of a left-behind lock) */
+  takeOverLock?: string;
 }
 
 /** What run-started records of an engine-made program, to run it again on resume. */
@@ -118,6 +122,37 @@ function undoModule(type: StepType): AnyStep | undefined {
 const NO_EFFECT: ReadonlySet<StepType> = new Set(['wait-replication', 'verify', 'wait', 'confirm']);
 
 /**
+ * A pair whose phase is settled and whose lock a run still holds: that run
+ * ended (or died) between its last phase change and giving the lock back.
+ * Nothing is left to undo; abort takes the lock over, once the operator
+ * confirms the run is gone (refused while its process runs on this host),
+ * and gives it back, so the pair is not locked for good by a dead process.
+ */
+function leftBehindLock(view: PairView): ActionProgram | undefined {
+  const holder = view.locks.find((l) => l.holder)?.holder;
+  if (!holder) return undefined;
+  // Left behind, not in use: the run that holds it wrote the pair's last phase (it was past its steps), or its process
+  // is gone from this host. A run still in its gates holds the lock under an older phase, and is left alone.
+  const settledByIt = view.phase.runId === holder.runId;
+  const deadHere = holder.host === hostname() && !processAlive(holder.pid);
+  if (!settledByIt && !deadHere) return undefined;
+  const phase = view.phase.phase;
+  return {
+    action: 'abort',
+    steps: [],
+    requires: [],
+    start: phase,
+    target: phase,
+    activeCluster: phase === 'promoted' ? view.roles.secondary : view.roles.primary,
+    roles: view.roles,
+    takeOverLock: holder.runId,
+    notes: [
+      `the pair is ${phase}, with nothing to undo, and its lock is still held by ${holder.action} run ${holder.runId.slice(0, 12)}... of ${holder.operator} on ${holder.host} (pid ${holder.pid}, since ${holder.startedAt}; ${holder.transcript}): abort takes that lock over and gives it back`,
+    ],
+  };
+}
+
+/**
  * `failover abort`: the undo of the unfinished run that holds the phase,
  * from its transcript (`transcript`, else the path the phase records).
  */
@@ -130,6 +165,8 @@ export async function abortProgram(view: PairView, runbookFile: string, transcri
     });
   }
   if (!UNFINISHED.has(phase.phase) || !phase.runId) {
+    const left = leftBehindLock(view);
+    if (left) return left;
     throw new FailoverError(`nothing to abort: the pair is ${phase.phase}`, { exitCode: ExitCode.usage, hint: 'abort takes back a promote, revert or continue-forward that did not finish' });
   }
   const path = transcript ?? phase.transcript;

@@ -229,7 +229,7 @@ class ActionRun {
     const store = this.store!;
     const writer = this.writer!;
     writer.append({ type: 'note', text: `taking the lock of the pair on ${store.clusters.filter((c) => !this.isDeclared(c)).join(', ')} (state topic ${store.topic})` });
-    const takeOver = this.program.phases?.aborting?.runId;
+    const takeOver = this.program.phases?.aborting?.runId ?? this.program.takeOverLock;
     try {
       const lock = await acquireLock(store, this.me!, new Set(this.declared.map((d) => d.cluster)), takeOver ? { runId: takeOver, confirm: (h) => this.confirmTakeOver(h) } : undefined);
       this.locked = true;
@@ -245,7 +245,7 @@ class ActionRun {
   }
 
   private async confirmTakeOver(h: LockHolder): Promise<boolean> {
-    const message = `the lock is held by the run being aborted: ${h.operator} on ${h.host} (pid ${h.pid}), ${h.action} since ${h.startedAt}. Take it over (make sure that process is not running)?`;
+    const message = `the lock is held by ${this.program.takeOverLock ? 'a run that did not give it back' : 'the run being aborted'}: ${h.operator} on ${h.host} (pid ${h.pid}), ${h.action} since ${h.startedAt}. Take it over (make sure that process is not running)?`;
     const answer = await this.hooks.confirm({ kind: 'take-over', message });
     if (answer.yes) this.writer!.append({ type: 'confirmed', message, via: answer.via });
     return answer.yes;
@@ -265,6 +265,11 @@ class ActionRun {
       const check = checkPhase(a, view.phase, this.progress ? this.me!.runId : undefined, this.req.loaded.file);
       if (!check.ok) throw fail(check.message, check.hint);
       return view.roles;
+    }
+    if (a === 'abort' && this.program.takeOverLock) {
+      // A left-behind lock: the phase must still be the settled one the abort was planned from.
+      if (view.phase.phase !== this.program.start) throw fail(`the pair moved on since the abort was planned: it is ${view.phase.phase}`, '`failover status` shows where it stands');
+      return this.program.roles;
     }
     if (a === 'abort') {
       const ours = view.phase.phase === 'aborting' && view.phase.runId === this.me!.runId;
@@ -496,6 +501,7 @@ class ActionRun {
 
   private doneMessage(): string {
     const p = this.program.phases;
+    if (this.req.action === 'abort' && this.program.takeOverLock) return `abort done: the lock the ${this.program.start} pair was left with is free again`;
     if (this.req.action === 'abort') return `abort done: the pair is back to ${p?.to}, as before the ${p?.aborting?.phase ?? ''} run`;
     if (!p) return `${this.req.action} of ${this.rb.name} done`;
     return `${this.req.action} of ${this.rb.name} done: the pair is ${p.to}`;

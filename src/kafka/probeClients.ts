@@ -91,7 +91,7 @@ export class ProbeProducer {
   /** Learns the topic's partitions and the cluster id, within the deadline; the producer connects on its first send. */
   static async connect(o: ProbeClientOptions, topic: string): Promise<ProbeProducer> {
     const opts = optionsFor(o, 0);
-    const producer = hearConnectionErrors(new Producer<Buffer, Buffer, Buffer, Buffer>({ ...opts, idempotent: false, acks: ProduceAcks.ALL, autocreateTopics: false }));
+    const producer = hearConnectionErrors(new Producer<Buffer, Buffer, Buffer, Buffer>({ ...opts, idempotent: false, autocreateTopics: false }));
     const admin = hearConnectionErrors(new Admin(opts));
     const deadline = o.requestTimeoutMs + o.connectionTimeoutMs;
     try {
@@ -116,7 +116,10 @@ export class ProbeProducer {
       const headers = new Map(Object.entries(m.headers).map(([k, v]) => [Buffer.from(k, 'utf8'), Buffer.from(v, 'utf8')]));
       return { topic: this.topic, partition, key, value: Buffer.from(m.value, 'utf8'), headers };
     });
-    const result = await withTimeout(`probe send to ${this.topic}`, this.timeoutMs, this.producer.send({ messages: placed }));
+    // acks per send: the client takes a non-idempotent producer's acks from each send, where it defaults to the
+    // leader's alone, and ignores the constructor's. With acks=1 a leader killed before its followers fetched
+    // acknowledges events that no replica keeps (a broker-down drill lost them).
+    const result = await withTimeout(`probe send to ${this.topic}`, this.timeoutMs, this.producer.send({ messages: placed, acks: ProduceAcks.ALL }));
     // One offset per partition: the base offset of that partition's batch.
     const base = new Map((result.offsets ?? []).map((r) => [r.partition, Number(r.offset)]));
     const next = new Map<number, number>();

@@ -1,7 +1,13 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RunbookConnections } from '../../../src/engine/connections.js';
+import { acquireLock } from '../../../src/engine/lock.js';
+import { PairStore } from '../../../src/engine/state.js';
 import type { KafkaConnection } from '../../../src/kafka/connection.js';
+import { loadRunbookOrThrow } from '../../../src/runbook/load.js';
 import { parseTranscript } from '../../../src/transcript/reader.js';
 import { SECURE_LAB, cli, resetPairState } from '../labHarness.js';
 import { connectAs, newestTranscript, pairSnapshot, preparedRunbook, routeTo, type RunbookOptions, type TestRunbook } from './actionLab.js';
@@ -129,4 +135,39 @@ describe('failover abort takes a half-done action back, from its transcript', ()
     const entries = parseTranscript(readFileSync(newestTranscript(join(rb.dir, 'transcripts'), rb.name, 'abort'), 'utf8')).entries;
     expect(entries.some((e) => e.type === 'confirmed' && (e as unknown as { message: string }).message.includes('Take it over'))).toBe(true);
   }, 900_000);
+
+  it('a lock left behind by a run that died before giving it back: other actions are refused and told of abort, which frees it and changes nothing else', async () => {
+    const rb = await prepared({ promote: [TRANSLATE, SWITCH] });
+    const before = await world(rb);
+    // The lock as a run of this host leaves it when its process dies between its last phase change and the unlock.
+    const loaded = await loadRunbookOrThrow(rb.path, { env: { ...process.env, ...rb.env } });
+    const conns = new RunbookConnections(loaded.runbook);
+    const store = await PairStore.open(loaded.runbook, (c) => conns.get(c));
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    try {
+      await acquireLock(store, { runId: 'run-left-behind', action: 'promote', operator: 'ghost', host: hostname(), pid: gone, startedAt: new Date().toISOString(), transcript: '/nowhere/promote.jsonl' });
+    } finally {
+      await store.close();
+      await conns.close();
+    }
+    const refused = await run(rb, ['promote', rb.path, '--yes']);
+    expect(refused.exitCode, refused.all).toBe(2);
+    expect(refused.all).toMatch(/locked by ghost/);
+    expect(refused.all).toMatch(/failover abort/);
+
+    const a = await run(rb, ['abort', rb.path, '--yes']);
+    expect(a.exitCode, a.all).toBe(0);
+    expect(a.all).toMatch(/lock .* is free again/);
+    const s = await phaseOf(rb);
+    expect(s.phase.phase).toBe('steady');
+    expect(s.locks.every((l) => l.holder === null)).toBe(true);
+    expect(await world(rb)).toEqual(before);
+    const entries = parseTranscript(readFileSync(newestTranscript(join(rb.dir, 'transcripts'), rb.name, 'abort'), 'utf8')).entries;
+    expect(entries.some((e) => e.type === 'confirmed' && (e as unknown as { message: string }).message.includes('did not give it back'))).toBe(true);
+
+    // With the lock free and the pair steady, there is nothing left to abort.
+    const again = await run(rb, ['abort', rb.path, '--yes']);
+    expect(again.exitCode, again.all).toBe(2);
+    expect(again.all).toMatch(/nothing to abort: the pair is steady/);
+  }, 600_000);
 });
