@@ -222,9 +222,14 @@ const isFenced = (e: unknown) => hasKafkaError(e, 'PRODUCER_FENCED', 'INVALID_PR
  * moved loads it. Both pass within seconds. A coordinator or leader whose
  * broker does not answer is waited for the same way while the rest of the
  * cluster answers (a broker lost: its roles move once it is fenced), and
- * not when the whole cluster is silent.
+ * not when the whole cluster is silent. CONCURRENT_TRANSACTIONS is the
+ * coordinator still completing the id's previous transaction: its markers
+ * wait for partition leaders, which after a lost broker takes until the
+ * controller fences it (9 s on the lab); six quick attempts gave up first
+ * ("another writer kept fencing this one" while a node of a 3-broker
+ * cluster was killed under a promote's lock).
  */
-const isCoordinatorMoment = (e: unknown) => hasKafkaError(e, 'COORDINATOR_NOT_AVAILABLE', 'NOT_COORDINATOR', 'COORDINATOR_LOAD_IN_PROGRESS');
+const isCoordinatorMoment = (e: unknown) => hasKafkaError(e, 'COORDINATOR_NOT_AVAILABLE', 'NOT_COORDINATOR', 'COORDINATOR_LOAD_IN_PROGRESS', 'CONCURRENT_TRANSACTIONS');
 /** How long a write waits in all for a coordinator that is not there yet. */
 const COORDINATOR_WAIT_MS = 30_000;
 
