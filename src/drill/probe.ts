@@ -6,6 +6,7 @@ import type { ProbeSpec } from '../runbook/schema.js';
 import type { ProbeRunbook } from './probeSetup.js';
 import { ProbeLog } from './probeLog.js';
 import { readRoute, sameRoute, type RouteTarget } from './route.js';
+import { SendQueue, newEvents } from './sendQueue.js';
 import { probeTopicsOn } from './probeSetup.js';
 import { STALE_HEADER, StaleClient, type StaleClientOptions } from './staleClient.js';
 
@@ -59,7 +60,9 @@ export interface ProbeOptions {
 type Side = 'producer' | 'consumer';
 
 const TICK_MS = 10;
-const MAX_IN_FLIGHT = 1000;
+/** produce requests in flight, as Java's max.in.flight.requests.per.connection; each carries what waited for it */
+const MAX_IN_FLIGHT = 5;
+const MAX_BATCH = 1000;
 const RECONNECT_BACKOFF_MS = 250;
 
 export class Probe {
@@ -72,7 +75,7 @@ export class Probe {
   private producerTarget: RouteTarget | undefined;
   private producerCluster = '';
   private producerConnecting = false;
-  private inFlight = 0;
+  private readonly sends = new SendQueue(MAX_IN_FLIGHT, MAX_BATCH);
 
   private consumer: ProbeConsumer | undefined;
   private consumerTarget: RouteTarget | undefined;
@@ -134,7 +137,10 @@ export class Probe {
     const until = Date.now() + this.sendDeadline() + 500;
     await Promise.all([
       (async () => {
-        while (this.inFlight > 0 && Date.now() < until) await sleep(20);
+        while (!this.sends.idle && Date.now() < until) await sleep(20);
+        // What never left the queue by then was never sent.
+        const at = this.log.time();
+        for (const i of this.sends.drain()) this.log.failed(i, 'unsent', at);
       })(),
       this.stale?.stopWriting(),
     ]);
@@ -186,24 +192,15 @@ export class Probe {
   // -- producer --------------------------------------------------------------
 
   private tick(): void {
-    if (!this.writing) return;
     const now = this.log.time();
-    if (now < this.pausedUntil) return;
-    const due = Math.floor(((now - this.scheduleBase) * this.opts.spec.ratePerSecond) / 1000) - this.createdSinceBase;
-    if (due <= 0) return;
-    this.createdSinceBase += due;
-    const ids: number[] = [];
-    for (let n = 0; n < due; n++) {
-      const key = this.log.count % this.opts.spec.keys;
-      const seq = this.seqOfKey[key]!;
-      this.seqOfKey[key] = seq + 1;
-      ids.push(this.log.newEvent(key, seq, now));
-    }
+    if (this.writing && now >= this.pausedUntil) this.sends.add(this.dueEvents(now));
     const producer = this.producer;
-    if (!producer || this.producerConnecting || this.inFlight >= MAX_IN_FLIGHT) {
-      for (const i of ids) this.log.failed(i, 'unsent', now);
+    if (!producer || this.producerConnecting) {
+      for (const i of this.sends.drain()) this.log.failed(i, 'unsent', now);
       return;
     }
+    const ids = this.sends.take();
+    if (!ids) return;
     const cluster = this.producerCluster;
     for (const i of ids) this.log.sent(i, cluster);
     const messages: ProbeMessage[] = ids.map((i) => ({
@@ -211,7 +208,6 @@ export class Probe {
       value: `${this.eventPrefix}${i}`,
       headers: { 'event-id': `${this.eventPrefix}${i}`, seq: String(this.log.seq[i]), run: this.opts.runId },
     }));
-    this.inFlight++;
     this.track(
       producer.send(messages).then(
         (acks) => {
@@ -226,10 +222,19 @@ export class Probe {
           if (producer === this.producer) this.onError('producer', e);
         },
       ).finally(() => {
-        this.inFlight--;
+        this.sends.done();
       }),
     );
   }
+
+  /** The events due by now at the rate. */
+  private dueEvents(now: number): number[] {
+    const due = Math.floor(((now - this.scheduleBase) * this.opts.spec.ratePerSecond) / 1000) - this.createdSinceBase;
+    if (due <= 0) return [];
+    this.createdSinceBase += due;
+    return newEvents(this.log, this.seqOfKey, this.opts.spec.keys, due, now);
+  }
+
 
   private async connectProducer(target: RouteTarget): Promise<void> {
     this.producerConnecting = true;

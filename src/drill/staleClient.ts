@@ -1,6 +1,7 @@
 import { errorMessage } from '../errors.js';
 import { ProbeProducer, probeErrorKind, type ProbeClientOptions, type ProbeMessage } from '../kafka/probeClients.js';
 import type { ProbeLog } from './probeLog.js';
+import { SendQueue, newEvents } from './sendQueue.js';
 
 /**
  * The stale client: a producer that kept the old primary's address. It is
@@ -39,7 +40,9 @@ export function staleEventId(runId: string, n: number): string {
 export const STALE_HEADER = 'stale';
 
 const TICK_MS = 10;
-const MAX_IN_FLIGHT = 100;
+/** produce requests in flight; each carries what waited for it (see SendQueue) */
+const MAX_IN_FLIGHT = 5;
+const MAX_BATCH = 1000;
 const RECONNECT_BACKOFF_MS = 250;
 
 export class StaleClient {
@@ -49,7 +52,7 @@ export class StaleClient {
   private producer: ProbeProducer | undefined;
   private clusterName: string;
   private connecting = false;
-  private inFlight = 0;
+  private readonly sends = new SendQueue(MAX_IN_FLIGHT, MAX_BATCH);
   private writing = false;
   private running = false;
   private scheduleBase = 0;
@@ -79,7 +82,9 @@ export class StaleClient {
     if (!this.writing) return;
     this.writing = false;
     const until = Date.now() + this.opts.client.requestTimeoutMs + 500;
-    while (this.inFlight > 0 && Date.now() < until) await sleep(20);
+    while (!this.sends.idle && Date.now() < until) await sleep(20);
+    const at = this.log.time();
+    for (const i of this.sends.drain()) this.log.failed(i, 'unsent', at);
   }
 
   async stop(): Promise<void> {
@@ -98,30 +103,21 @@ export class StaleClient {
   }
 
   private tick(): void {
-    if (!this.writing) return;
     const now = this.log.time();
-    const due = Math.floor(((now - this.scheduleBase) * this.opts.ratePerSecond) / 1000) - this.createdSinceBase;
-    if (due <= 0) return;
-    this.createdSinceBase += due;
-    const ids: number[] = [];
-    for (let n = 0; n < due; n++) {
-      const key = this.log.count % this.opts.keys;
-      const seq = this.seqOfKey[key]!;
-      this.seqOfKey[key] = seq + 1;
-      ids.push(this.log.newEvent(key, seq, now));
-    }
+    if (this.writing) this.sends.add(this.dueEvents(now));
     const producer = this.producer;
-    if (!producer || this.connecting || this.inFlight >= MAX_IN_FLIGHT) {
-      for (const i of ids) this.log.failed(i, 'unsent', now);
+    if (!producer || this.connecting) {
+      for (const i of this.sends.drain()) this.log.failed(i, 'unsent', now);
       return;
     }
+    const ids = this.sends.take();
+    if (!ids) return;
     const cluster = this.clusterName;
     for (const i of ids) this.log.sent(i, cluster);
     const messages: ProbeMessage[] = ids.map((i) => {
       const id = staleEventId(this.opts.runId, i);
       return { key: `stale-k${this.log.key[i]}`, value: id, headers: { 'event-id': id, seq: String(this.log.seq[i]), run: this.opts.runId, [STALE_HEADER]: '1' } };
     });
-    this.inFlight++;
     this.track(
       producer
         .send(messages)
@@ -140,10 +136,19 @@ export class StaleClient {
           },
         )
         .finally(() => {
-          this.inFlight--;
+          this.sends.done();
         }),
     );
   }
+
+  /** The events due by now at the rate. */
+  private dueEvents(now: number): number[] {
+    const due = Math.floor(((now - this.scheduleBase) * this.opts.ratePerSecond) / 1000) - this.createdSinceBase;
+    if (due <= 0) return [];
+    this.createdSinceBase += due;
+    return newEvents(this.log, this.seqOfKey, this.opts.keys, due, now);
+  }
+
 
   /** Back to the same address, again and again: it never learns of the route. */
   private async reconnect(): Promise<void> {
