@@ -30,6 +30,7 @@ export default {
     'src/drill/expectations.ts',
     'src/drill/probeLog.ts',
     'src/drill/timeline.ts',
+    'src/drill/sendQueue.ts',
     // stop criteria
     'src/engine/stopCriteria.ts',
     // the pair's rules: which phase copy stands, what an action may do, where writes go, no silent rewind

@@ -84,8 +84,7 @@ async function readOnce(
   opts: { topics: string[]; probeTopic: string; from?: Record<string, number>; staleTopics?: string[]; staleTopic?: string },
   prefix: string,
 ): Promise<ReadOnce> {
-  const admin = await conn.admin();
-  const existing = new Set(await conn.call('list topics', () => admin.listTopics()));
+  const existing = new Set(await conn.topicNames());
   const from = opts.from ?? {};
   const topics = opts.topics.filter((t) => existing.has(t));
   const staleTopics = opts.staleTopics?.filter((t) => existing.has(t));
@@ -110,8 +109,7 @@ async function readOnce(
 
 /** Where each probe topic's partitions end now, on one cluster: a drill's reads start there. */
 export async function probeTopicEnds(conn: KafkaConnection, topics: string[]): Promise<Record<string, number>> {
-  const admin = await conn.admin();
-  const existing = new Set(await conn.call('list topics', () => admin.listTopics()));
+  const existing = new Set(await conn.topicNames());
   const ends = await partitionEnds(conn, topics.filter((t) => existing.has(t)));
   const out: Record<string, number> = {};
   for (const [topic, parts] of ends) for (const p of parts) out[`${topic}:${p.partition}`] = p.latest;

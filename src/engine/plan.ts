@@ -81,8 +81,7 @@ export async function flowLagReport(rb: Runbook, connections: RunbookConnections
   const conn = connections.get(source);
   let existing: string[];
   try {
-    const admin = await conn.admin();
-    existing = await conn.call('list topics', () => admin.listTopics());
+    existing = await conn.topicNames();
   } catch (e) {
     return unmeasuredReport(mapping.kind, Date.now(), { kind: failureKind(e, 'source'), reason: `${source} cannot be read: ${errorMessage(e)}` });
   }

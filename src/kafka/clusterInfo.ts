@@ -38,10 +38,10 @@ const LEADER_WAIT_MS = 30_000;
  * topics are created in one call per distinct config set.
  */
 export async function ensureTopics(conn: KafkaConnection, specs: TopicSpec[]): Promise<string[]> {
-  const admin = await conn.admin();
-  const existing = new Set(await conn.call('list topics', () => admin.listTopics({ includeInternals: true })));
+  const existing = new Set(await conn.topicNames({ includeInternals: true }));
   const missing = specs.filter((s) => !existing.has(s.topic));
   if (missing.length === 0) return [];
+  const admin = await conn.admin();
   const byConfigs = new Map<string, TopicSpec[]>();
   for (const s of missing) {
     const key = JSON.stringify(Object.entries(s.configs ?? {}).sort());

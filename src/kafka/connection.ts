@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Admin, Consumer, Producer, loggers, type Base, type BaseOptions, type ConnectionPoolEventPayload, type Broker, type Connection, type ConsumerOptions, type ProducerOptions, type SASLOptions } from '@platformatic/kafka';
+import { whileLeadersMove } from './leaderRetry.js';
 import { withTimeout } from './timeout.js';
 import { ClusterUnreachableError, describeKafkaError, isAuthError, isAuthzError, isNoAnswer, kafkaCodes } from './kafkaErrors.js';
 
@@ -318,6 +319,17 @@ export class KafkaConnection {
   }
 
   /** The shared admin client, once the cluster has answered ApiVersions. */
+  /**
+   * The cluster's topic names. The client's listing fails as a whole while a
+   * topic's leader is being elected (LEADER_NOT_AVAILABLE after a broker is
+   * lost, or a topic being deleted), so it is asked again while leaders
+   * move, for up to 10 s.
+   */
+  async topicNames(opts: { includeInternals?: boolean } = {}): Promise<string[]> {
+    const admin = await this.admin();
+    return whileLeadersMove(() => this.call('list topics', () => admin.listTopics(opts.includeInternals ? { includeInternals: true } : undefined)));
+  }
+
   async admin(): Promise<Admin> {
     if (this.adminClient) return this.adminClient;
     try {

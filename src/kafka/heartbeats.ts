@@ -25,8 +25,7 @@ export async function replicatedHeartbeatAge(
 ): Promise<HeartbeatAge> {
   const topic = `${sourceAlias}${separator}heartbeats`;
   try {
-    const admin = await target.admin();
-    const topics = await target.call('list topics', () => admin.listTopics());
+    const topics = await target.topicNames();
     if (!topics.includes(topic)) return { topic, error: `${topic} does not exist on ${target.name} yet` };
     const recs = await newestRecords(target, topic);
     if (recs.length === 0) return { topic, error: `no heartbeat in ${topic} on ${target.name} yet` };

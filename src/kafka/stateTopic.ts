@@ -54,8 +54,7 @@ export function stateTransactionalId(a: string, b: string): string {
 
 /** The state topics on a cluster that belong to a pair with `clusterId` (a cluster may be paired with several). */
 export async function pairStateTopics(conn: KafkaConnection, clusterId: string): Promise<{ topic: string; partner: string }[]> {
-  const admin = await conn.admin();
-  const topics = await conn.call('list topics', () => admin.listTopics());
+  const topics = await conn.topicNames();
   return topics.flatMap((topic) => {
     const ids = parseStateTopicName(topic);
     if (!ids || !ids.includes(clusterId)) return [];

@@ -44,8 +44,7 @@ function pendingSpec(ctx: Ctx, reason: string): PendingFenceSpec {
 async function liveFence(ctx: Ctx, conn: KafkaConnection): Promise<{ read: AclRead; wanted: Acl[] } | { error: string }> {
   let topics: string[];
   try {
-    const admin = await conn.admin();
-    topics = await conn.call('list topics', () => admin.listTopics());
+    topics = await conn.topicNames();
   } catch (e) {
     return { error: errorMessage(e) };
   }

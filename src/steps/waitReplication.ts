@@ -102,8 +102,7 @@ export const waitReplication: StepModule<'wait-replication', WaitReplicationPlan
     let flows: TopicFlow[];
     try {
       const conn = ctx.connection(source);
-      const admin = await conn.admin();
-      const existing = new Set(await conn.call('list topics', () => admin.listTopics()));
+      const existing = new Set(await conn.topicNames());
       flows = producedTopics(ctx.runbook, [...existing]).filter((t) => existing.has(t)).map((t) => ({ source: t, target: targetTopicName(naming, t) }));
     } catch (e) {
       return {

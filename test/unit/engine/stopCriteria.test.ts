@@ -184,7 +184,11 @@ describe('lagMeasure', () => {
   const asked: string[] = [];
   const connections = {
     // What a call to a killed broker fails with: the client's refused connection, named by the call.
-    get: (c: string) => (asked.push(c), { name: c, admin: () => Promise.reject(new FailoverError(`${c}: metadata: cannot connect (ECONNREFUSED)`, { cause: refused() })) }),
+    get: (c: string) => {
+      asked.push(c);
+      const down = () => Promise.reject(new FailoverError(`${c}: metadata: cannot connect (ECONNREFUSED)`, { cause: refused() }));
+      return { name: c, admin: down, topicNames: down };
+    },
   } as unknown as RunbookConnections;
   const roles = { primary: 'east', secondary: 'west' };
 
