@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Admin, Consumer, Producer, loggers, type Base, type BaseOptions, type ConnectionPoolEventPayload, type Broker, type Connection, type ConsumerOptions, type ProducerOptions, type SASLOptions } from '@platformatic/kafka';
 import { whileLeadersMove } from './leaderRetry.js';
+import { clusterMetadata } from './metadata.js';
 import { withTimeout } from './timeout.js';
 import { ClusterUnreachableError, describeKafkaError, isAuthError, isAuthzError, isNoAnswer, kafkaCodes } from './kafkaErrors.js';
 
@@ -320,14 +321,16 @@ export class KafkaConnection {
 
   /** The shared admin client, once the cluster has answered ApiVersions. */
   /**
-   * The cluster's topic names. The client's listing fails as a whole while a
-   * topic's leader is being elected (LEADER_NOT_AVAILABLE after a broker is
-   * lost, or a topic being deleted), so it is asked again while leaders
-   * move, for up to 10 s.
+   * The cluster's topic names, from our own Metadata read. The client's
+   * listing fails as a whole when any topic has a partition without a
+   * leader: one offline partition of an unrelated topic (a replica-1 topic
+   * on a lost broker) made every listing fail, and with it the lag measure
+   * and the stop criteria. A topic being deleted is left out; a moment of
+   * stale metadata is asked again while leaders move (10 s).
    */
   async topicNames(opts: { includeInternals?: boolean } = {}): Promise<string[]> {
-    const admin = await this.admin();
-    return whileLeadersMove(() => this.call('list topics', () => admin.listTopics(opts.includeInternals ? { includeInternals: true } : undefined)));
+    const md = await whileLeadersMove(() => clusterMetadata(this, null, 'list topics'));
+    return md.topicMetadata.filter((t) => opts.includeInternals || !t.isInternal).map((t) => t.topic);
   }
 
   async admin(): Promise<Admin> {
