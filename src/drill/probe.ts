@@ -235,7 +235,6 @@ export class Probe {
     return newEvents(this.log, this.seqOfKey, this.opts.spec.keys, due, now);
   }
 
-
   private async connectProducer(target: RouteTarget): Promise<void> {
     this.producerConnecting = true;
     const old = this.producer;

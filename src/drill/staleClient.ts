@@ -149,7 +149,6 @@ export class StaleClient {
     return newEvents(this.log, this.seqOfKey, this.opts.keys, due, now);
   }
 
-
   /** Back to the same address, again and again: it never learns of the route. */
   private async reconnect(): Promise<void> {
     this.connecting = true;

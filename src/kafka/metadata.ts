@@ -66,7 +66,25 @@ const METADATA_KEY = 3;
 const UNKNOWN_TOPIC_OR_PARTITION = 3;
 const LEADER_NOT_AVAILABLE = 5;
 
-async function metadataApi(conn: KafkaConnection): Promise<MetadataApi> {
+/**
+ * The version is chosen once per connection: the stop criteria and the waits
+ * list topics every poll, and an ApiVersions round trip before each Metadata
+ * request would double them.
+ */
+const chosenApi = new WeakMap<KafkaConnection, Promise<MetadataApi>>();
+
+function metadataApi(conn: KafkaConnection): Promise<MetadataApi> {
+  let api = chosenApi.get(conn);
+  if (!api) {
+    api = chooseMetadataApi(conn);
+    chosenApi.set(conn, api);
+    // A failed choice (the cluster did not answer) is asked again next time.
+    api.catch(() => chosenApi.delete(conn));
+  }
+  return api;
+}
+
+async function chooseMetadataApi(conn: KafkaConnection): Promise<MetadataApi> {
   const admin = await conn.admin();
   const apis = await admin.listApis();
   const range = apis.find((a) => a.apiKey === METADATA_KEY);

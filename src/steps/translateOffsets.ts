@@ -43,14 +43,16 @@ const ACTIVE = /stable|rebalanc|assigning|reconciling/i;
  * the other cluster where it stopped, as a workload consumer would, and not
  * at offsets the link itself may or may not sync.
  */
-export function movedGroups(ctx: Pick<Ctx, 'runbook' | 'probe'>, listed: readonly string[] | undefined): { groups: string[]; workload: Runbook['workload'] } {
+export function movedGroups(
+  ctx: Pick<Ctx, 'runbook' | 'probe'>,
+  listed: readonly string[] | undefined,
+): { groups: string[]; workload: Runbook['workload']; probeGroup?: string } {
   const own = [...(listed ?? ctx.runbook.workload.groups)];
   const probe = ctx.probe;
   if (!probe) return { groups: own, workload: ctx.runbook.workload };
-  return {
-    groups: own.includes(probe.group) ? own : [...own, probe.group],
-    workload: { ...ctx.runbook.workload, topics: [...ctx.runbook.workload.topics, probe.topic] },
-  };
+  const workload = { ...ctx.runbook.workload, topics: [...ctx.runbook.workload.topics, probe.topic] };
+  // A probe group the runbook also lists is the runbook's: it moves, and blocks, as any workload group.
+  return own.includes(probe.group) ? { groups: own, workload } : { groups: [...own, probe.group], workload, probeGroup: probe.group };
 }
 
 /**
@@ -67,7 +69,7 @@ export const translateOffsets: StepModule<'translate-offsets', TranslatePlan, Tr
   async plan(ctx, params) {
     const source = params.direction === 'forward' ? ctx.roles.primary : ctx.roles.secondary;
     const target = params.direction === 'forward' ? ctx.roles.secondary : ctx.roles.primary;
-    const { groups: groupNames, workload } = movedGroups(ctx, params.groups);
+    const { groups: groupNames, workload, probeGroup } = movedGroups(ctx, params.groups);
     const base = { direction: params.direction, source, target };
     if (groupNames.length === 0) return { ...base, groups: [], replay: 0, rewind: 0, kept: 0, summary: 'no workload groups to translate', details: [], noop: true };
     let facts;
@@ -107,7 +109,7 @@ export const translateOffsets: StepModule<'translate-offsets', TranslatePlan, Tr
       // The drill's probe group never holds up the action it measures: left where it is, the probe resumes at its
       // own commits there, and the drill counts what it rereads. (A probe consumer that could not leave a paused
       // broker stays a member there until its session times out.)
-      if (own.length > 0 && g.group === ctx.probe?.group && !(params.groups ?? ctx.runbook.workload.groups).includes(g.group)) {
+      if (own.length > 0 && g.group === probeGroup) {
         skipped.push(`the drill's probe group ${g.group} is not moved: ${own.join('; ')}`);
         continue;
       }
@@ -140,7 +142,7 @@ export const translateOffsets: StepModule<'translate-offsets', TranslatePlan, Tr
       kept,
       ...(replay === undefined ? {} : { replay }),
       ...(facts.sourceError === undefined ? {} : { sourceUnreachable: facts.sourceError }),
-      summary: `commit ${commits} translated offset(s) of ${groups.length} group(s) on ${target} (from ${source}${facts.sourceReachable ? '' : "'s checkpoints; it is unreachable"}), replay ${replay ?? 'unknown'} record(s)${rewind ? `, of which ${rewind} by moving commits back` : ''}${kept ? `; ${kept} commit(s) kept where the translation is behind them` : ''}${skipped.length ? `; the drill's probe group ${ctx.probe?.group} stays as it is` : ''}`,
+      summary: `commit ${commits} translated offset(s) of ${groups.length} group(s) on ${target} (from ${source}${facts.sourceReachable ? '' : "'s checkpoints; it is unreachable"}), replay ${replay ?? 'unknown'} record(s)${rewind ? `, of which ${rewind} by moving commits back` : ''}${kept ? `; ${kept} commit(s) kept where the translation is behind them` : ''}${skipped.length ? `; the drill's probe group ${probeGroup} stays as it is` : ''}`,
       details,
       noop: commits === 0,
       ...(problems.length ? { blocked: problems.join('; ') } : {}),

@@ -48,9 +48,13 @@ describe("a drill's probe group in translate-offsets", () => {
     expect(isWorkloadCommit(m, back, 'failover.probe')).toBe(true);
     expect(isWorkloadCommit({ workload: (runbook as { workload: never }).workload }, back, 'e.failover.probe')).toBe(false);
     expect(m.workload.groups).toEqual(['billing', 'shipping']);
+    expect(m.probeGroup).toBe('failover-probe');
   });
 
   it('names a probe group that is also listed once', () => {
-    expect(movedGroups({ runbook, probe: { ...probe, group: 'billing' } }, undefined).groups).toEqual(['billing', 'shipping']);
+    const listed = movedGroups({ runbook, probe: { ...probe, group: 'billing' } }, undefined);
+    expect(listed.groups).toEqual(['billing', 'shipping']);
+    // The runbook's own group: not the drill's to leave behind.
+    expect(listed.probeGroup).toBeUndefined();
   });
 });
